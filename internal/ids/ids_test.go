@@ -1,0 +1,86 @@
+package ids_test
+
+import (
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/riskd/riskd/internal/ids"
+)
+
+func TestULIDSortsByTimeAndValidates(t *testing.T) {
+	base := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	var list []string
+	for i := 0; i < 50; i++ {
+		list = append(list, ids.ULID(base.Add(time.Duration(i)*time.Millisecond)))
+	}
+	if !sort.StringsAreSorted(list) {
+		t.Fatalf("ULIDs of increasing time are not sorted: %v", list[:3])
+	}
+	for _, u := range list {
+		if !ids.ValidULID(u) {
+			t.Fatalf("generated ULID %q does not validate", u)
+		}
+	}
+	// The spec's own example id.
+	if !ids.ValidJobID("job_01HY3K4M7QR9VP2N8WYJF5GTB0") {
+		t.Fatal("a well-formed job id was rejected")
+	}
+	for _, bad := range []string{"", "job_", "job_01HY3K4M7QR9VP2N8WYJF5GTBI", "01HY3K4M7QR9VP2N8WYJF5GTB0", "job_81HY3K4M7QR9VP2N8WYJF5GTB0"} {
+		if ids.ValidJobID(bad) {
+			t.Errorf("ValidJobID(%q) = true", bad)
+		}
+	}
+}
+
+func TestUUID(t *testing.T) {
+	u := ids.UUID(time.Now())
+	if u[14] != '7' {
+		t.Fatalf("not a v7 UUID: %s", u)
+	}
+	got, err := ids.ParseUUID(strings.ToUpper(u))
+	if err != nil || got != u {
+		t.Fatalf("ParseUUID(%s) = %s, %v", u, got, err)
+	}
+	for _, bad := range []string{"", "123", "zzzzzzzz-zzzz-zzzz-zzzz-zzzzzzzzzzzz", u + "0", strings.ReplaceAll(u, "-", "")} {
+		if _, err := ids.ParseUUID(bad); err == nil {
+			t.Errorf("ParseUUID(%q) accepted", bad)
+		}
+	}
+}
+
+func TestURN(t *testing.T) {
+	u := ids.URN("vendor", time.Now())
+	if got, ok := ids.ParseURN("vendor", u); !ok || got != u {
+		t.Fatalf("ParseURN(%s) = %s, %v", u, got, ok)
+	}
+	if _, ok := ids.ParseURN("risk-event", u); ok {
+		t.Fatal("a vendor URN parsed as a risk-event URN")
+	}
+}
+
+func FuzzParseUUID(f *testing.F) {
+	f.Add("0190f1b2-7c4d-7e8f-9a0b-1c2d3e4f5a6b")
+	f.Add("not-a-uuid")
+	f.Fuzz(func(t *testing.T, s string) {
+		got, err := ids.ParseUUID(s)
+		if err != nil {
+			return
+		}
+		if again, err := ids.ParseUUID(got); err != nil || again != got {
+			t.Fatalf("canonical form %q does not round-trip", got)
+		}
+	})
+}
+
+func FuzzParseURN(f *testing.F) {
+	f.Add("urn:riskd:vendor:01HY3K4M7QR9VP2N8WYJF5GTB0")
+	f.Add("urn:riskd:vendor:")
+	f.Fuzz(func(t *testing.T, s string) {
+		got, ok := ids.ParseURN("vendor", s)
+		if ok && !strings.HasPrefix(got, "urn:riskd:vendor:") {
+			t.Fatalf("ParseURN accepted %q as %q", s, got)
+		}
+	})
+}

@@ -1,0 +1,128 @@
+package store
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/riskd/riskd/internal/audit"
+)
+
+// AppendAudit adds e to its space's hash chain. Call it in the transaction
+// that made the change: the chain head is locked until commit, so events of
+// one space are chained in commit order even across nodes.
+func (s *Store) AppendAudit(ctx context.Context, q Q, e audit.Event) (audit.Event, error) {
+	head := audit.Head{SpaceID: e.SpaceID}
+	if err := q.QueryRowContext(ctx, `SELECT seq, hash FROM audit_heads WHERE space_id = $1`+s.ForUpdate(), e.SpaceID).
+		Scan(&head.Seq, &head.Hash); err != nil {
+		return e, fmt.Errorf("audit head of space %d: %w", e.SpaceID, err)
+	}
+	e = audit.Next(head, e)
+	if err := q.QueryRowContext(ctx, `INSERT INTO audit_events
+		(space_id, seq, actor_id, action, resource_type, resource_id, at, state_hash, prev_hash, hash)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
+		e.SpaceID, e.Seq, e.ActorID, e.Action, e.ResourceType, e.ResourceID, T(e.At), e.StateHash, e.PrevHash, e.Hash).Scan(&e.ID); err != nil {
+		return e, fmt.Errorf("insert audit event: %w", err)
+	}
+	if _, err := q.ExecContext(ctx, `UPDATE audit_heads SET seq = $2, hash = $3 WHERE space_id = $1`, e.SpaceID, e.Seq, e.Hash); err != nil {
+		return e, fmt.Errorf("advance audit head: %w", err)
+	}
+	return e, nil
+}
+
+// AuditFilter selects audit events of one space, newest first.
+type AuditFilter struct {
+	ResourceType string
+	ResourceID   string
+	BeforeSeq    int64 // cursor: only events with a smaller seq; 0 for the newest
+	Limit        int
+}
+
+const auditColumns = `id, space_id, seq, actor_id, action, resource_type, resource_id, at, state_hash, prev_hash, hash`
+
+// AuditEvents lists a space's events, newest first.
+func (s *Store) AuditEvents(ctx context.Context, q Q, spaceID int64, f AuditFilter) ([]audit.Event, error) {
+	rows, err := q.QueryContext(ctx, `SELECT `+auditColumns+` FROM audit_events
+		WHERE space_id = $1 AND ($2 = '' OR resource_type = $2) AND ($3 = '' OR resource_id = $3) AND ($4 = 0 OR seq < $4)
+		ORDER BY seq DESC LIMIT $5`, spaceID, f.ResourceType, f.ResourceID, f.BeforeSeq, f.Limit)
+	if err != nil {
+		return nil, err
+	}
+	return scanAudit(rows)
+}
+
+func scanAudit(rows interface {
+	Next() bool
+	Scan(...any) error
+	Err() error
+	Close() error
+}) ([]audit.Event, error) {
+	defer rows.Close()
+	var out []audit.Event
+	for rows.Next() {
+		var (
+			e  audit.Event
+			at string
+		)
+		if err := rows.Scan(&e.ID, &e.SpaceID, &e.Seq, &e.ActorID, &e.Action, &e.ResourceType, &e.ResourceID, &at, &e.StateHash, &e.PrevHash, &e.Hash); err != nil {
+			return nil, err
+		}
+		t, err := ParseT(at)
+		if err != nil {
+			return nil, err
+		}
+		e.At = t
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// VerifyAudit walks every space's chain from the first event and returns the
+// first broken link, or nil. It reads in pages so a long log needs little memory.
+func (s *Store) VerifyAudit(ctx context.Context, q Q) (checked int64, err error) {
+	rows, err := q.QueryContext(ctx, `SELECT space_id, seq, hash FROM audit_heads ORDER BY space_id`)
+	if err != nil {
+		return 0, err
+	}
+	var heads []audit.Head
+	for rows.Next() {
+		var h audit.Head
+		if err := rows.Scan(&h.SpaceID, &h.Seq, &h.Hash); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		heads = append(heads, h)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, err
+	}
+	const page = 5000
+	for _, head := range heads {
+		v := audit.NewVerifier(head.SpaceID)
+		after := int64(-1) // read from the lowest seq present, so a removed first event shows as a gap
+		for {
+			r, err := q.QueryContext(ctx, `SELECT `+auditColumns+` FROM audit_events WHERE space_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`, head.SpaceID, after, page)
+			if err != nil {
+				return checked, err
+			}
+			events, err := scanAudit(r)
+			if err != nil {
+				return checked, err
+			}
+			for _, e := range events {
+				if err := v.Add(e); err != nil {
+					return checked, err
+				}
+				checked++
+				after = e.Seq
+			}
+			if len(events) < page {
+				break
+			}
+		}
+		if err := v.Finish(head); err != nil {
+			return checked, err
+		}
+	}
+	return checked, nil
+}

@@ -1,0 +1,195 @@
+package store_test
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/riskd/riskd/internal/audit"
+	"github.com/riskd/riskd/internal/auth"
+	"github.com/riskd/riskd/internal/errs"
+	"github.com/riskd/riskd/internal/ids"
+	"github.com/riskd/riskd/internal/store"
+	"github.com/riskd/riskd/internal/store/storetest"
+)
+
+var t0 = time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
+
+func TestMigrateIsIdempotentAndReady(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		ctx := context.Background()
+		applied, err := b.Store.Migrate(ctx)
+		if err != nil || len(applied) != 0 {
+			t.Fatalf("second migrate applied %v, %v", applied, err)
+		}
+		if err := b.Store.Ready(ctx); err != nil {
+			t.Fatalf("not ready: %v", err)
+		}
+		sp, err := b.Store.SpaceBySlug(ctx, b.Store.Reader(), "default")
+		if err != nil || sp.ID != 1 {
+			t.Fatalf("default space = %+v, %v; want id 1", sp, err)
+		}
+	})
+}
+
+func TestSpacesAndTokens(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		ctx := context.Background()
+		s := b.Store
+		acme, err := s.CreateSpace(ctx, s.Writer(), "acme", t0)
+		if err != nil || acme.ID <= 1 {
+			t.Fatalf("create space: %+v %v", acme, err)
+		}
+		if _, err := s.CreateSpace(ctx, s.Writer(), "acme", t0); !errs.Is(err, errs.Conflict) {
+			t.Fatalf("duplicate space: %v", err)
+		}
+		tok, hash, _ := auth.NewToken()
+		id := ids.UUID(t0)
+		if err := s.InsertToken(ctx, s.Writer(), store.Token{ID: id, Space: acme, Name: "ci", Role: auth.Reviewer, Hash: hash, RateLimit: 7, CreatedAt: t0}); err != nil {
+			t.Fatal(err)
+		}
+		p, err := s.PrincipalByTokenHash(ctx, s.Reader(), auth.HashToken(tok))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.ID != id || p.Role != auth.Reviewer || p.Space != acme || p.RateLimit != 7 || p.Name != "ci" {
+			t.Fatalf("principal = %+v", p)
+		}
+		if _, err := s.PrincipalByTokenHash(ctx, s.Reader(), auth.HashToken(tok+"x")); !errs.Is(err, errs.Unauthorized) {
+			t.Fatalf("wrong token: %v", err)
+		}
+		list, err := s.Tokens(ctx, s.Reader(), acme.ID)
+		if err != nil || len(list) != 1 || list[0].Hash != "" && list[0].Hash == tok {
+			t.Fatalf("tokens = %+v, %v", list, err)
+		}
+		if n, _ := s.CountTokens(ctx, s.Reader()); n != 1 {
+			t.Fatalf("count = %d", n)
+		}
+		if got, err := s.RevokeToken(ctx, s.Writer(), id, t0); err != nil || got != id {
+			t.Fatalf("revoke: %s %v", got, err)
+		}
+		if _, err := s.RevokeToken(ctx, s.Writer(), hash, t0); err != nil {
+			t.Fatalf("revoking twice by hash: %v", err)
+		}
+		if _, err := s.PrincipalByTokenHash(ctx, s.Reader(), hash); !errs.Is(err, errs.Unauthorized) {
+			t.Fatalf("revoked token still works: %v", err)
+		}
+		if _, err := s.RevokeToken(ctx, s.Writer(), "nope", t0); !errs.Is(err, errs.NotFound) {
+			t.Fatalf("unknown token: %v", err)
+		}
+	})
+}
+
+func TestAuditChainDetectsTampering(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		ctx := context.Background()
+		s := b.Store
+		other, _ := s.CreateSpace(ctx, s.Writer(), "other", t0)
+		// Concurrent appends across two spaces must still form two clean chains.
+		var wg sync.WaitGroup
+		for i := 0; i < 20; i++ {
+			wg.Add(1)
+			go func(i int) {
+				defer wg.Done()
+				space := int64(1)
+				if i%2 == 0 {
+					space = other.ID
+				}
+				err := s.Tx(ctx, func(tx store.Q) error {
+					_, err := s.AppendAudit(ctx, tx, audit.Event{SpaceID: space, ActorID: "a", Action: "thing.create", ResourceType: "thing", ResourceID: "r1", At: t0, StateHash: "h"})
+					return err
+				})
+				if err != nil {
+					t.Error(err)
+				}
+			}(i)
+		}
+		wg.Wait()
+		n, err := s.VerifyAudit(ctx, s.Reader())
+		if err != nil || n != 20 {
+			t.Fatalf("verify = %d, %v", n, err)
+		}
+		page, err := s.AuditEvents(ctx, s.Reader(), 1, store.AuditFilter{ResourceType: "thing", Limit: 3})
+		if err != nil || len(page) != 3 || page[0].Seq != 10 || page[2].Seq != 8 {
+			t.Fatalf("page = %+v, %v", page, err)
+		}
+		next, _ := s.AuditEvents(ctx, s.Reader(), 1, store.AuditFilter{BeforeSeq: page[2].Seq, Limit: 100})
+		if len(next) != 7 || next[0].Seq != 7 {
+			t.Fatalf("next page has %d events", len(next))
+		}
+
+		storetest.MustExec(t, s.Writer(), `UPDATE audit_events SET actor_id = 'mallory' WHERE space_id = 1 AND seq = 4`)
+		if _, err := s.VerifyAudit(ctx, s.Reader()); err == nil || !strings.Contains(err.Error(), "seq 4") {
+			t.Fatalf("changed row not detected: %v", err)
+		}
+		storetest.MustExec(t, s.Writer(), `UPDATE audit_events SET actor_id = 'a' WHERE space_id = 1 AND seq = 4`)
+		storetest.MustExec(t, s.Writer(), `DELETE FROM audit_events WHERE space_id = $1 AND seq = 10`, other.ID)
+		if _, err := s.VerifyAudit(ctx, s.Reader()); err == nil || !strings.Contains(err.Error(), "removed") {
+			t.Fatalf("removed newest row not detected: %v", err)
+		}
+	})
+}
+
+func TestJobQueue(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		ctx := context.Background()
+		s := b.Store
+		mk := func(typ string, at time.Time, unique string) store.Job {
+			return store.Job{ID: ids.JobID(at), SpaceID: 1, Type: typ, Status: store.JobQueued, Args: json.RawMessage(`{"n":1}`),
+				MaxAttempts: 3, RunAt: at, UniqueKey: unique, CreatedAt: at, UpdatedAt: at}
+		}
+		a := mk("a", t0, "")
+		later := mk("b", t0.Add(time.Hour), "poll:1")
+		for _, j := range []store.Job{a, later} {
+			if ok, err := s.InsertJob(ctx, s.Writer(), j); err != nil || !ok {
+				t.Fatalf("insert: %v %v", ok, err)
+			}
+		}
+		if ok, err := s.InsertJob(ctx, s.Writer(), mk("b", t0, "poll:1")); err != nil || ok {
+			t.Fatalf("duplicate unique key inserted: %v %v", ok, err)
+		}
+		claimed, err := s.ClaimJobs(ctx, s.Writer(), t0.Add(time.Second), t0.Add(time.Minute), 10)
+		if err != nil || len(claimed) != 1 || claimed[0].ID != a.ID || claimed[0].Attempts != 1 || claimed[0].Status != store.JobRunning {
+			t.Fatalf("claim = %+v, %v", claimed, err)
+		}
+		// A dead worker's lease expires and another claims the job again.
+		again, err := s.ClaimJobs(ctx, s.Writer(), t0.Add(2*time.Minute), t0.Add(3*time.Minute), 10)
+		if err != nil || len(again) != 1 || again[0].ID != a.ID || again[0].Attempts != 2 {
+			t.Fatalf("reclaim = %+v, %v", again, err)
+		}
+		// The first worker's late finish is refused.
+		stale := claimed[0]
+		stale.Status, stale.UpdatedAt, stale.RunAt = store.JobSucceeded, t0, t0
+		if err := s.FinishJob(ctx, s.Writer(), stale); err == nil {
+			t.Fatal("stale worker finished a reclaimed job")
+		}
+		done := again[0]
+		done.Status, done.Result, done.UpdatedAt, done.RunAt = store.JobSucceeded, json.RawMessage(`{"ok":true}`), t0.Add(2*time.Minute), done.RunAt
+		if err := s.FinishJob(ctx, s.Writer(), done); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.GetJob(ctx, s.Reader(), 1, a.ID)
+		if err != nil || got.Status != store.JobSucceeded || string(got.Result) != `{"ok":true}` || got.LeaseUntil != nil {
+			t.Fatalf("get = %+v, %v", got, err)
+		}
+		if _, err := s.GetJob(ctx, s.Reader(), 2, a.ID); !errs.Is(err, errs.NotFound) {
+			t.Fatalf("job visible from another space: %v", err)
+		}
+		list, total, err := s.ListJobs(ctx, s.Reader(), 1, store.JobFilter{Limit: 1})
+		if err != nil || total != 2 || len(list) != 1 || list[0].ID != later.ID {
+			t.Fatalf("list = %d %d %v", len(list), total, err)
+		}
+		list, _, _ = s.ListJobs(ctx, s.Reader(), 1, store.JobFilter{Limit: 5, BeforeID: list[0].ID})
+		if len(list) != 1 || list[0].ID != a.ID {
+			t.Fatalf("second page = %+v", list)
+		}
+		end := t0.Add(time.Minute)
+		list, total, _ = s.ListJobs(ctx, s.Reader(), 1, store.JobFilter{Type: "a", End: &end, Limit: 5})
+		if total != 1 || len(list) != 1 {
+			t.Fatalf("filtered list = %d/%d", len(list), total)
+		}
+	})
+}

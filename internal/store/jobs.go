@@ -1,0 +1,220 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/riskd/riskd/internal/errs"
+)
+
+// Job statuses as stored. The API shows "queued" as "running": the job is
+// accepted and not finished.
+const (
+	JobQueued    = "queued"
+	JobRunning   = "running"
+	JobSucceeded = "succeeded"
+	JobFailed    = "failed"
+)
+
+// Job is a row of the job queue, which is also the API's job resource.
+type Job struct {
+	ID           string
+	SpaceID      int64
+	Type         string
+	Status       string
+	Args         json.RawMessage
+	Result       json.RawMessage // nil until there is one
+	ErrorCode    string
+	ErrorMessage string
+	Attempts     int
+	MaxAttempts  int
+	RunAt        time.Time
+	LeaseUntil   *time.Time
+	UniqueKey    string // optional: a second insert with the same key is dropped
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+}
+
+const jobColumns = `id, space_id, type, status, args, result, error_code, error_message, attempts, max_attempts, run_at, lease_until, unique_key, created_at, updated_at`
+
+// InsertJob adds a job. With a UniqueKey that already exists nothing is
+// inserted and inserted is false.
+func (s *Store) InsertJob(ctx context.Context, q Q, j Job) (inserted bool, err error) {
+	var unique any
+	if j.UniqueKey != "" {
+		unique = j.UniqueKey
+	}
+	var result any
+	if j.Result != nil {
+		result = string(j.Result)
+	}
+	res, err := q.ExecContext(ctx, `INSERT INTO jobs (`+jobColumns+`)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, NULL, $12, $13, $14)
+		ON CONFLICT (unique_key) DO NOTHING`,
+		j.ID, j.SpaceID, j.Type, j.Status, string(j.Args), result, nullStr(j.ErrorCode), nullStr(j.ErrorMessage),
+		j.Attempts, j.MaxAttempts, T(j.RunAt), unique, T(j.CreatedAt), T(j.UpdatedAt))
+	if err != nil {
+		return false, fmt.Errorf("insert job: %w", err)
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
+func nullStr(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// GetJob returns a job of the space.
+func (s *Store) GetJob(ctx context.Context, q Q, spaceID int64, id string) (Job, error) {
+	rows, err := q.QueryContext(ctx, `SELECT `+jobColumns+` FROM jobs WHERE space_id = $1 AND id = $2`, spaceID, id)
+	if err != nil {
+		return Job{}, err
+	}
+	list, err := scanJobs(rows)
+	if err != nil {
+		return Job{}, err
+	}
+	if len(list) == 0 {
+		return Job{}, errs.NotFoundf("job %s not found", id)
+	}
+	return list[0], nil
+}
+
+// JobFilter selects jobs of a space, newest first.
+type JobFilter struct {
+	Type     string
+	Start    *time.Time // created at or after
+	End      *time.Time // created before
+	BeforeID string     // cursor: only jobs with a smaller id
+	Limit    int
+}
+
+// ListJobs returns one page of jobs and the number of jobs matching the filter
+// (ignoring the cursor).
+func (s *Store) ListJobs(ctx context.Context, q Q, spaceID int64, f JobFilter) ([]Job, int, error) {
+	where := []string{"space_id = $1"}
+	args := []any{spaceID}
+	add := func(cond string, v any) {
+		args = append(args, v)
+		where = append(where, strings.ReplaceAll(cond, "?", fmt.Sprintf("$%d", len(args))))
+	}
+	if f.Type != "" {
+		add("type = ?", f.Type)
+	}
+	if f.Start != nil {
+		add("created_at >= ?", T(*f.Start))
+	}
+	if f.End != nil {
+		add("created_at < ?", T(*f.End))
+	}
+	var total int
+	if err := q.QueryRowContext(ctx, `SELECT count(*) FROM jobs WHERE `+strings.Join(where, " AND "), args...).Scan(&total); err != nil {
+		return nil, 0, err
+	}
+	if f.BeforeID != "" {
+		add("id < ?", f.BeforeID)
+	}
+	args = append(args, f.Limit)
+	rows, err := q.QueryContext(ctx, fmt.Sprintf(`SELECT `+jobColumns+` FROM jobs WHERE %s ORDER BY id DESC LIMIT $%d`, strings.Join(where, " AND "), len(args)), args...)
+	if err != nil {
+		return nil, 0, err
+	}
+	list, err := scanJobs(rows)
+	return list, total, err
+}
+
+// ClaimJobs marks up to limit runnable jobs running for this worker until
+// leaseUntil and returns them. Runnable means queued and due, or running with
+// an expired lease (its worker died): that is how jobs resume after a crash.
+// On PostgreSQL, SKIP LOCKED lets several nodes claim without blocking.
+func (s *Store) ClaimJobs(ctx context.Context, q Q, now, leaseUntil time.Time, limit int) ([]Job, error) {
+	lock := ""
+	if s.dialect == Postgres {
+		lock = " FOR UPDATE SKIP LOCKED"
+	}
+	rows, err := q.QueryContext(ctx, `UPDATE jobs SET status = 'running', attempts = attempts + 1, lease_until = $2, updated_at = $1
+		WHERE id IN (SELECT id FROM jobs
+			WHERE (status = 'queued' AND run_at <= $1) OR (status = 'running' AND lease_until < $1)
+			ORDER BY run_at LIMIT $3`+lock+`)
+		RETURNING `+jobColumns, T(now), T(leaseUntil), limit)
+	if err != nil {
+		return nil, fmt.Errorf("claim jobs: %w", err)
+	}
+	return scanJobs(rows)
+}
+
+// ExtendLease keeps a long job claimed by this worker.
+func (s *Store) ExtendLease(ctx context.Context, q Q, id string, attempts int, until time.Time) error {
+	_, err := q.ExecContext(ctx, `UPDATE jobs SET lease_until = $3 WHERE id = $1 AND attempts = $2 AND status = 'running'`, id, attempts, T(until))
+	return err
+}
+
+// SaveJobProgress stores an intermediate result of a running job.
+func (s *Store) SaveJobProgress(ctx context.Context, q Q, id string, result json.RawMessage, now time.Time) error {
+	_, err := q.ExecContext(ctx, `UPDATE jobs SET result = $2, updated_at = $3 WHERE id = $1 AND status = 'running'`, id, string(result), T(now))
+	return err
+}
+
+// FinishJob records a job's outcome. attempts guards against a worker whose
+// lease expired finishing a job that another worker has claimed since.
+func (s *Store) FinishJob(ctx context.Context, q Q, j Job) error {
+	var result any
+	if j.Result != nil {
+		result = string(j.Result)
+	}
+	res, err := q.ExecContext(ctx, `UPDATE jobs SET status = $3, result = $4, error_code = $5, error_message = $6, run_at = $7, lease_until = NULL, updated_at = $8
+		WHERE id = $1 AND attempts = $2 AND status = 'running'`,
+		j.ID, j.Attempts, j.Status, result, nullStr(j.ErrorCode), nullStr(j.ErrorMessage), T(j.RunAt), T(j.UpdatedAt))
+	if err != nil {
+		return fmt.Errorf("finish job %s: %w", j.ID, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("finish job %s: lease lost to another worker", j.ID)
+	}
+	return nil
+}
+
+func scanJobs(rows *sql.Rows) ([]Job, error) {
+	defer rows.Close()
+	var out []Job
+	for rows.Next() {
+		var (
+			j                         Job
+			args                      string
+			result, code, msg, unique sql.NullString
+			runAt, created, updated   string
+			lease                     sql.NullString
+		)
+		if err := rows.Scan(&j.ID, &j.SpaceID, &j.Type, &j.Status, &args, &result, &code, &msg, &j.Attempts, &j.MaxAttempts,
+			&runAt, &lease, &unique, &created, &updated); err != nil {
+			return nil, err
+		}
+		j.Args = json.RawMessage(args)
+		if result.Valid {
+			j.Result = json.RawMessage(result.String)
+		}
+		j.ErrorCode, j.ErrorMessage, j.UniqueKey = code.String, msg.String, unique.String
+		var err error
+		if j.RunAt, err = ParseT(runAt); err != nil {
+			return nil, err
+		}
+		if j.CreatedAt, err = ParseT(created); err != nil {
+			return nil, err
+		}
+		if j.UpdatedAt, err = ParseT(updated); err != nil {
+			return nil, err
+		}
+		if j.LeaseUntil, err = parseNullT(lease); err != nil {
+			return nil, err
+		}
+		out = append(out, j)
+	}
+	return out, rows.Err()
+}
