@@ -68,16 +68,16 @@ func TestSpacesAndTokens(t *testing.T) {
 		if n, _ := s.CountTokens(ctx, s.Reader()); n != 1 {
 			t.Fatalf("count = %d", n)
 		}
-		if got, err := s.RevokeToken(ctx, s.Writer(), id, t0); err != nil || got != id {
-			t.Fatalf("revoke: %s %v", got, err)
+		if got, space, err := s.RevokeToken(ctx, s.Writer(), id, t0); err != nil || got != id || space != acme.ID {
+			t.Fatalf("revoke: %s %d %v", got, space, err)
 		}
-		if _, err := s.RevokeToken(ctx, s.Writer(), hash, t0); err != nil {
+		if _, _, err := s.RevokeToken(ctx, s.Writer(), hash, t0); err != nil {
 			t.Fatalf("revoking twice by hash: %v", err)
 		}
 		if _, err := s.PrincipalByTokenHash(ctx, s.Reader(), hash); !errs.Is(err, errs.Unauthorized) {
 			t.Fatalf("revoked token still works: %v", err)
 		}
-		if _, err := s.RevokeToken(ctx, s.Writer(), "nope", t0); !errs.Is(err, errs.NotFound) {
+		if _, _, err := s.RevokeToken(ctx, s.Writer(), "nope", t0); !errs.Is(err, errs.NotFound) {
 			t.Fatalf("unknown token: %v", err)
 		}
 	})
@@ -167,7 +167,7 @@ func TestJobQueue(t *testing.T) {
 			t.Fatal("stale worker finished a reclaimed job")
 		}
 		done := again[0]
-		done.Status, done.Result, done.UpdatedAt, done.RunAt = store.JobSucceeded, json.RawMessage(`{"ok":true}`), t0.Add(2*time.Minute), done.RunAt
+		done.Status, done.Result, done.UpdatedAt = store.JobSucceeded, json.RawMessage(`{"ok":true}`), t0.Add(2*time.Minute)
 		if err := s.FinishJob(ctx, s.Writer(), done); err != nil {
 			t.Fatal(err)
 		}

@@ -99,12 +99,12 @@ func (s *Store) Tokens(ctx context.Context, q Q, spaceID int64) ([]Token, error)
 
 // RevokeToken marks a token revoked, found by its id or by its hash. Revoking
 // twice is not an error; an unknown token is.
-func (s *Store) RevokeToken(ctx context.Context, q Q, idOrHash string, now time.Time) (string, error) {
-	var id string
-	err := q.QueryRowContext(ctx, `UPDATE tokens SET revoked_at = COALESCE(revoked_at, $2)
-		WHERE id = $1 OR token_hash = $1 RETURNING id`, idOrHash, T(now)).Scan(&id)
+// It returns the token's id and space.
+func (s *Store) RevokeToken(ctx context.Context, q Q, idOrHash string, now time.Time) (id string, spaceID int64, err error) {
+	err = q.QueryRowContext(ctx, `UPDATE tokens SET revoked_at = COALESCE(revoked_at, $2)
+		WHERE id = $1 OR token_hash = $1 RETURNING id, space_id`, idOrHash, T(now)).Scan(&id, &spaceID)
 	if errors.Is(err, sql.ErrNoRows) {
-		return "", errs.NotFoundf("no such token")
+		return "", 0, errs.NotFoundf("no such token")
 	}
-	return id, err
+	return id, spaceID, err
 }

@@ -1,0 +1,137 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os/signal"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/riskd/riskd/internal/auth"
+	"github.com/riskd/riskd/internal/httpapi"
+	"github.com/riskd/riskd/internal/jobs"
+	"github.com/riskd/riskd/internal/metrics"
+	"github.com/riskd/riskd/internal/store"
+	"github.com/riskd/riskd/internal/usecase"
+)
+
+type serveConfig struct {
+	addr         string
+	db           string
+	maxBody      int64
+	rateLimit    int
+	workers      int
+	shutdownWait time.Duration
+	logLevel     string
+	logFormat    string
+}
+
+func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("serve", "serve [--addr 127.0.0.1:8080] [--db URL] [flags]", stderr)
+	var c serveConfig
+	fs.StringVar(&c.addr, "addr", envOr("RISKD_ADDR", "127.0.0.1:8080"), "listen address (env RISKD_ADDR)")
+	db := dbFlag(fs)
+	fs.Int64Var(&c.maxBody, "max-body", 1<<20, "largest accepted request body in bytes")
+	fs.IntVar(&c.rateLimit, "rate-limit", 100, "write requests per second per token (burst the same); a token's own limit wins")
+	fs.IntVar(&c.workers, "job-workers", 4, "jobs run at once on this node")
+	fs.DurationVar(&c.shutdownWait, "shutdown-timeout", 20*time.Second, "how long shutdown waits for requests and jobs in flight")
+	fs.StringVar(&c.logLevel, "log-level", "info", "debug, info, warn or error")
+	fs.StringVar(&c.logFormat, "log-format", "text", "text or json")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	c.db = *db
+	if c.maxBody <= 0 || c.rateLimit <= 0 || c.workers <= 0 {
+		fmt.Fprintln(stderr, "riskd serve: --max-body, --rate-limit and --job-workers must be positive")
+		return errUsage
+	}
+	log, err := newLogger(stderr, c.logLevel, c.logFormat)
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	return serve(ctx, c, log, stdout)
+}
+
+func serve(ctx context.Context, c serveConfig, log *slog.Logger, stdout io.Writer) error {
+	st, err := store.Open(ctx, c.db, store.Options{})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	applied, err := st.Migrate(ctx)
+	if err != nil {
+		return err
+	}
+	if len(applied) > 0 {
+		log.Info("migrations applied", "count", len(applied), "db", st.Target())
+	}
+	app := usecase.NewApp(st, log)
+	secret, err := app.Bootstrap(ctx)
+	if err != nil {
+		return fmt.Errorf("first start: %w", err)
+	}
+	if secret != "" {
+		// Printed once, to stdout only: the log never carries it.
+		fmt.Fprintf(stdout, "\n==================== riskd first start ====================\n"+
+			"Admin token for space \"default\" (shown once, store it now):\n\n%s\n\n"+
+			"Create more with: riskd token create --space SLUG --role ROLE\n"+
+			"===========================================================\n\n", secret)
+	}
+
+	m := metrics.New()
+	runner := jobs.NewRunner(st, app.Now, log, m, jobs.Options{Concurrency: c.workers, Drain: c.shutdownWait})
+	app.JobsEnqueued = runner.Notify
+	app.RegisterJobs(runner)
+	api := httpapi.New(app, httpapi.Config{Version: version, MaxBodyBytes: c.maxBody, RateLimit: c.rateLimit}, log, m,
+		auth.NewLocalLimiter(time.Now))
+
+	ln, err := net.Listen("tcp", c.addr)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{
+		Handler:           api.Handler(),
+		ReadHeaderTimeout: 10 * time.Second, // a half-sent request is dropped
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	log.Info("riskd serving", "addr", ln.Addr().String(), "db", st.Target(), "version", version)
+	fmt.Fprintf(stdout, "riskd listening on http://%s (docs at /docs)\n", ln.Addr())
+
+	var wg sync.WaitGroup
+	runCtx, stopRunner := context.WithCancel(context.WithoutCancel(ctx))
+	wg.Add(1)
+	go func() { defer wg.Done(); runner.Run(runCtx) }()
+
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+	select {
+	case err := <-serveErr:
+		stopRunner()
+		wg.Wait()
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: finishing requests and jobs in flight", "timeout", c.shutdownWait.String())
+	sctx, cancel := context.WithTimeout(context.Background(), c.shutdownWait)
+	defer cancel()
+	err = srv.Shutdown(sctx)
+	stopRunner()
+	wg.Wait()
+	if err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	log.Info("stopped")
+	return nil
+}

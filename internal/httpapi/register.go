@@ -1,0 +1,120 @@
+package httpapi
+
+import (
+	"context"
+	"math"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/riskd/riskd/internal/auth"
+	"github.com/riskd/riskd/internal/errs"
+)
+
+// RoleExtension is the OpenAPI extension naming the least role an operation
+// needs; the isolation tests read it to walk every route.
+const RoleExtension = "x-riskd-min-role"
+
+var security = []map[string][]string{{"bearer": {}}, {"apiKey": {}}, {"authToken": {}}}
+
+// register adds an authenticated operation that needs at least role min.
+// Authentication runs before the body is read, so a caller without a valid
+// token learns nothing about the route's validation rules.
+func register[I, O any](s *Server, op huma.Operation, min auth.Role, h func(context.Context, *I) (*O, error)) {
+	op.Security = security
+	if op.Extensions == nil {
+		op.Extensions = map[string]any{}
+	}
+	op.Extensions[RoleExtension] = min.String()
+	if op.MaxBodyBytes == 0 {
+		op.MaxBodyBytes = s.cfg.MaxBodyBytes
+	}
+	op.Errors = append(op.Errors, http.StatusBadRequest, http.StatusUnauthorized, http.StatusForbidden,
+		http.StatusNotFound, http.StatusUnprocessableEntity)
+	write := op.Method != http.MethodGet && op.Method != http.MethodHead
+	if write {
+		op.Errors = append(op.Errors, http.StatusConflict, http.StatusRequestEntityTooLarge, http.StatusTooManyRequests)
+	}
+	op.Middlewares = append(huma.Middlewares{s.authenticate(min, write)}, op.Middlewares...)
+	huma.Register(s.api, op, h)
+}
+
+// presentedToken reads the token from any of the three headers the
+// compatible clients use.
+func presentedToken(ctx huma.Context) string {
+	if v := ctx.Header("Authorization"); v != "" {
+		if len(v) > 7 && strings.EqualFold(v[:7], "bearer ") {
+			return strings.TrimSpace(v[7:])
+		}
+		return ""
+	}
+	if v := ctx.Header("x-api-key"); v != "" {
+		return v
+	}
+	return ctx.Header("auth-token")
+}
+
+func (s *Server) authenticate(min auth.Role, write bool) func(huma.Context, func(huma.Context)) {
+	return func(ctx huma.Context, next func(huma.Context)) {
+		p, err := s.principal(ctx)
+		if err != nil {
+			s.writeHumaErr(ctx, err)
+			return
+		}
+		if !p.Can(min) {
+			s.writeHumaErr(ctx, errs.Forbiddenf("this operation needs the %s role; the token has %s", min, p.Role))
+			return
+		}
+		if write {
+			limit := p.RateLimit
+			if limit <= 0 {
+				limit = s.cfg.RateLimit
+			}
+			ok, wait, err := s.limiter.Allow(ctx.Context(), p.ID, limit)
+			if err != nil {
+				s.writeHumaErr(ctx, err)
+				return
+			}
+			if !ok {
+				ctx.SetHeader("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
+				s.writeHumaErr(ctx, errs.E(errs.RateLimited, "rate limit of %d requests per second exceeded", limit))
+				return
+			}
+		}
+		next(huma.WithContext(ctx, auth.WithPrincipal(ctx.Context(), p)))
+	}
+}
+
+// principal resolves the request's token and checks the tenant headers.
+func (s *Server) principal(ctx huma.Context) (auth.Principal, error) {
+	tok := presentedToken(ctx)
+	if tok == "" {
+		return auth.Principal{}, errs.E(errs.Unauthorized, "missing token: send Authorization: Bearer <token>, x-api-key or auth-token")
+	}
+	if !auth.LooksLikeToken(tok) {
+		return auth.Principal{}, errs.E(errs.Unauthorized, "invalid or revoked token")
+	}
+	p, err := s.app.Store.PrincipalByTokenHash(ctx.Context(), s.app.Store.Reader(), auth.HashToken(tok))
+	if err != nil {
+		return p, err
+	}
+	space := strconv.FormatInt(p.Space.ID, 10)
+	for _, h := range []string{"X-Domain-ID", "auth-tenant-id"} {
+		if v := ctx.Header(h); v != "" && strings.TrimSpace(v) != space {
+			return p, errs.Forbiddenf("%s %q is not the token's space", h, v)
+		}
+	}
+	return p, nil
+}
+
+func (s *Server) writeHumaErr(ctx huma.Context, err error) {
+	_ = huma.WriteErr(s.api, ctx, 0, "", err)
+}
+
+// principalOf returns the authenticated caller; register guarantees one.
+func principalOf(ctx context.Context) auth.Principal {
+	p, _ := auth.FromContext(ctx)
+	return p
+}

@@ -1,0 +1,199 @@
+// Package httpapi maps HTTP to riskd's use cases: routes, authentication,
+// the error envelope, limits and the OpenAPI document. One file per API
+// family; each maps its documented wire shapes to domain types and back.
+package httpapi
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"strconv"
+	"time"
+
+	"github.com/danielgtaylor/huma/v2"
+	"github.com/danielgtaylor/huma/v2/adapters/humago"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/riskd/riskd/internal/auth"
+	"github.com/riskd/riskd/internal/errs"
+	"github.com/riskd/riskd/internal/metrics"
+	"github.com/riskd/riskd/internal/usecase"
+)
+
+func init() { hookHumaErrors() }
+
+// Config holds the server's limits and defaults.
+type Config struct {
+	Version      string
+	MaxBodyBytes int64 // request body limit (default 1 MiB)
+	RateLimit    int   // default write requests per second per token (burst the same)
+}
+
+// Server is riskd's HTTP API.
+type Server struct {
+	app     *usecase.App
+	cfg     Config
+	log     *slog.Logger
+	metrics *metrics.Metrics
+	limiter auth.Limiter
+	mux     *http.ServeMux
+	api     huma.API
+	handler http.Handler
+}
+
+// New builds the API on app. limiter enforces per-token write rates.
+func New(app *usecase.App, cfg Config, log *slog.Logger, m *metrics.Metrics, limiter auth.Limiter) *Server {
+	if cfg.MaxBodyBytes <= 0 {
+		cfg.MaxBodyBytes = 1 << 20
+	}
+	if cfg.RateLimit <= 0 {
+		cfg.RateLimit = 100
+	}
+	s := &Server{app: app, cfg: cfg, log: log, metrics: m, limiter: limiter, mux: http.NewServeMux()}
+
+	hc := huma.DefaultConfig("riskd", cfg.Version)
+	hc.CreateHooks = nil // no $schema links in bodies: clients expect the documented shapes only
+	hc.DocsPath = ""     // /docs is served from the binary below, not from a CDN
+	hc.Info.Description = "Self-hosted risk assessment engine: risk models, AI product risk assessments, " +
+		"text compliance risk, vendor risk events and customer risk rating. Every error uses the envelope " +
+		"{\"error\":{\"code\",\"message\",\"details\"}}."
+	hc.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
+		"bearer":    {Type: "http", Scheme: "bearer", Description: "Authorization: Bearer <token>"},
+		"apiKey":    {Type: "apiKey", In: "header", Name: "x-api-key"},
+		"authToken": {Type: "apiKey", In: "header", Name: "auth-token"},
+	}
+	s.api = humago.New(s.mux, hc)
+
+	s.mux.HandleFunc("GET /healthz", s.healthz)
+	s.mux.HandleFunc("GET /readyz", s.readyz)
+	s.mux.Handle("GET /metrics", promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{}))
+	s.mountDocs()
+	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, newAPIError(http.StatusNotFound, errs.NotFound, "no route for "+r.Method+" "+r.URL.Path, nil))
+	})
+
+	s.registerSystem()
+	s.registerJobs()
+
+	s.handler = s.middleware(s.mux)
+	return s
+}
+
+// Handler is the whole API with its middleware.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// OpenAPI returns the API description (used by tests that walk every route).
+func (s *Server) OpenAPI() *huma.OpenAPI { return s.api.OpenAPI() }
+
+func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = w.Write([]byte(`{"status":"ok"}`))
+}
+
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := s.app.Store.Ready(ctx); err != nil {
+		s.log.WarnContext(ctx, "not ready", "err", err)
+		writeError(w, newAPIError(http.StatusServiceUnavailable, "unavailable", "not ready: "+err.Error(), nil))
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = w.Write([]byte(`{"status":"ready"}`))
+}
+
+type ctxKey int
+
+const requestIDKey ctxKey = iota
+
+func requestID(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey).(string)
+	return id
+}
+
+// statusRecorder remembers the status for logs and metrics.
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (r *statusRecorder) WriteHeader(code int) {
+	if r.status == 0 {
+		r.status = code
+	}
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (r *statusRecorder) Write(b []byte) (int, error) {
+	if r.status == 0 {
+		r.status = http.StatusOK
+	}
+	return r.ResponseWriter.Write(b)
+}
+
+func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
+
+// middleware adds a request id, recovers panics into the envelope, and
+// records a log line and metrics per request. Headers (and so tokens) are
+// never logged.
+func (s *Server) middleware(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		id := r.Header.Get("X-Request-ID")
+		if !validRequestID(id) {
+			var b [12]byte
+			_, _ = rand.Read(b[:])
+			id = hex.EncodeToString(b[:])
+		}
+		ctx := context.WithValue(r.Context(), requestIDKey, id)
+		r = r.WithContext(ctx)
+		h := w.Header()
+		h.Set("X-Request-ID", id)
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Referrer-Policy", "no-referrer")
+		rec := &statusRecorder{ResponseWriter: w}
+		defer func() {
+			if p := recover(); p != nil {
+				if p == http.ErrAbortHandler {
+					panic(p)
+				}
+				s.log.ErrorContext(ctx, "panic", "request_id", id, "panic", p, "stack", string(debug.Stack()))
+				if rec.status == 0 {
+					writeError(rec, internalError())
+				}
+			}
+			route := r.Pattern
+			if route == "" || route == "/" {
+				route = "unmatched"
+			}
+			elapsed := time.Since(start)
+			s.metrics.Requests.WithLabelValues(route, r.Method, strconv.Itoa(rec.status)).Inc()
+			s.metrics.RequestDuration.WithLabelValues(route, r.Method).Observe(elapsed.Seconds())
+			level := slog.LevelDebug
+			if rec.status >= 500 {
+				level = slog.LevelError
+			}
+			s.log.Log(ctx, level, "request", "request_id", id, "method", r.Method, "route", route,
+				"status", rec.status, "duration_ms", float64(elapsed.Microseconds())/1000)
+		}()
+		next.ServeHTTP(rec, r)
+	})
+}
+
+// validRequestID accepts a caller's id only when it is short and plain, so
+// it is safe to echo and log.
+func validRequestID(id string) bool {
+	if id == "" || len(id) > 64 {
+		return false
+	}
+	for _, c := range id {
+		if !(c == '-' || c == '_' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
+			return false
+		}
+	}
+	return true
+}

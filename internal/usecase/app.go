@@ -1,0 +1,63 @@
+// Package usecase holds riskd's use cases: each loads what it needs, asks a
+// pure domain package to decide, and writes the outcome (rows, audit event,
+// jobs) in one transaction. Handlers and the CLI call these; nothing here
+// knows about HTTP.
+package usecase
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/riskd/riskd/internal/audit"
+	"github.com/riskd/riskd/internal/auth"
+	"github.com/riskd/riskd/internal/jobs"
+	"github.com/riskd/riskd/internal/store"
+)
+
+// App is the set of dependencies every use case shares.
+type App struct {
+	Store *store.Store
+	Now   func() time.Time
+	Log   *slog.Logger
+	// JobsEnqueued is called after a transaction that enqueued jobs commits,
+	// so the local runner starts them without waiting for its next poll.
+	JobsEnqueued func()
+}
+
+// NewApp returns an App with the real clock.
+func NewApp(st *store.Store, log *slog.Logger) *App {
+	return &App{Store: st, Now: func() time.Time { return time.Now().UTC() }, Log: log, JobsEnqueued: func() {}}
+}
+
+// SystemActor is the actor id of changes made from the command line.
+const SystemActor = "system:cli"
+
+// Audit appends an event for a write to the caller's space chain. Call it in
+// the write's own transaction so the change and its record commit together.
+func (a *App) Audit(ctx context.Context, q store.Q, spaceID int64, actorID, action, resourceType, resourceID string, state any) error {
+	h, err := audit.StateHash(state)
+	if err != nil {
+		return err
+	}
+	_, err = a.Store.AppendAudit(ctx, q, audit.Event{
+		SpaceID: spaceID, ActorID: actorID, Action: action,
+		ResourceType: resourceType, ResourceID: resourceID, At: a.Now(), StateHash: h,
+	})
+	return err
+}
+
+// AuditAs is Audit for a request's principal.
+func (a *App) AuditAs(ctx context.Context, q store.Q, p auth.Principal, action, resourceType, resourceID string, state any) error {
+	return a.Audit(ctx, q, p.Space.ID, p.ID, action, resourceType, resourceID, state)
+}
+
+// Enqueue adds a job in the caller's transaction.
+func (a *App) Enqueue(ctx context.Context, q store.Q, j store.Job) error {
+	_, err := a.Store.InsertJob(ctx, q, j)
+	return err
+}
+
+// RegisterJobs registers every family's job handlers and periodic jobs.
+func (a *App) RegisterJobs(r *jobs.Runner) {
+}
