@@ -1,0 +1,186 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/riskd/riskd/internal/store/storetest"
+)
+
+func cli(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code = run(context.Background(), args, &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+func lastLine(s string) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	return lines[len(lines)-1]
+}
+
+var tokenRE = regexp.MustCompile(`^rk_[A-Za-z0-9_-]{43}$`)
+
+func TestTokenCommands(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		db := b.URL
+		code, out, errOut := cli(t, "token", "create", "--db", db, "--space", "acme", "--role", "reviewer", "--name", "ci", "--rate-limit", "5")
+		if code != 0 || !tokenRE.MatchString(lastLine(out)) {
+			t.Fatalf("token create = %d %q %q", code, out, errOut)
+		}
+		secret := lastLine(out)
+		code, out, _ = cli(t, "token", "list", "--db", db)
+		if code != 0 || !strings.Contains(out, "acme") || !strings.Contains(out, "reviewer") || strings.Contains(out, secret) {
+			t.Fatalf("token list = %d %q", code, out)
+		}
+		if code, out, _ = cli(t, "token", "revoke", "--db", db, "--token", secret); code != 0 || !strings.Contains(out, "revoked") {
+			t.Fatalf("revoke = %d %q", code, out)
+		}
+		if code, _, _ = cli(t, "token", "revoke", "--db", db, "--id", "no-such-id"); code != 1 {
+			t.Fatalf("revoking an unknown token exited %d", code)
+		}
+		for _, args := range [][]string{
+			{"token", "create", "--db", db, "--space", "acme"},
+			{"token", "create", "--db", db, "--space", "acme", "--role", "root"},
+			{"token", "revoke", "--db", db},
+			{"token"},
+			{"nonsense"},
+		} {
+			if code, _, _ := cli(t, args...); code != 2 {
+				t.Errorf("%v exited %d, want 2", args, code)
+			}
+		}
+		if code, out, _ := cli(t, "audit", "verify", "--db", db); code != 0 || !strings.Contains(out, "intact") {
+			t.Fatalf("audit verify = %d %q", code, out)
+		}
+		storetest.MustExec(t, b.Store.Writer(), `UPDATE audit_events SET action = 'token.delete' WHERE seq = 2`)
+		if code, _, errOut := cli(t, "audit", "verify", "--db", db); code != 1 || !strings.Contains(errOut, "seq 2") {
+			t.Fatalf("tampered audit verify = %d %q", code, errOut)
+		}
+	})
+}
+
+func TestHelp(t *testing.T) {
+	for _, c := range []string{"serve", "migrate", "token create", "token list", "token revoke", "version"} {
+		args := append(strings.Fields(c), "--help")
+		code, _, errOut := cli(t, args...)
+		if code != 0 || !strings.Contains(errOut, "Usage: riskd "+strings.Fields(c)[0]) {
+			t.Errorf("%s --help = %d %q", c, code, errOut)
+		}
+	}
+	if code, out, _ := cli(t, "--help"); code != 0 || !strings.Contains(out, "serve") {
+		t.Fatalf("riskd --help = %d %q", code, out)
+	}
+}
+
+// buildBinary compiles riskd once for the tests that run it as a process.
+func buildBinary(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "riskd")
+	cmd := exec.Command("go", "build", "-o", bin, ".")
+	cmd.Stderr = os.Stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("build: %v", err)
+	}
+	return bin
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+// startServe runs riskd serve and returns its stdout up to the listening line.
+func startServe(t *testing.T, bin, db, addr string) (*exec.Cmd, string) {
+	t.Helper()
+	cmd := exec.Command(bin, "serve", "--db", db, "--addr", addr)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = io.Discard
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var seen strings.Builder
+	sc := bufio.NewScanner(stdout)
+	for sc.Scan() {
+		seen.WriteString(sc.Text() + "\n")
+		if strings.Contains(sc.Text(), "listening on") {
+			go io.Copy(io.Discard, stdout)
+			return cmd, seen.String()
+		}
+	}
+	t.Fatalf("serve exited early: %s", seen.String())
+	return nil, ""
+}
+
+func TestServePrintsTheFirstTokenOnceAndStopsCleanly(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	bin := buildBinary(t)
+	db := "sqlite://" + filepath.Join(t.TempDir(), "riskd.db")
+	addr := freeAddr(t)
+	cmd, out := startServe(t, bin, db, addr)
+	var token string
+	for _, l := range strings.Split(out, "\n") {
+		if tokenRE.MatchString(l) {
+			token = l
+		}
+	}
+	if token == "" {
+		t.Fatalf("no admin token printed: %s", out)
+	}
+	req, _ := http.NewRequest("GET", "http://"+addr+"/api/v1/whoami", nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil || res.StatusCode != 200 {
+		t.Fatalf("whoami: %v %v", res, err)
+	}
+	res.Body.Close()
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if err := waitExit(cmd, 10*time.Second); err != nil {
+		t.Fatalf("serve did not exit 0 on SIGTERM: %v", err)
+	}
+	cmd, out = startServe(t, bin, db, addr)
+	defer cmd.Process.Kill()
+	if strings.Contains(out, "rk_") {
+		t.Fatalf("second start printed a token again: %s", out)
+	}
+	_ = cmd.Process.Signal(syscall.SIGINT)
+	if err := waitExit(cmd, 10*time.Second); err != nil {
+		t.Fatalf("serve did not exit 0 on SIGINT: %v", err)
+	}
+}
+
+func waitExit(cmd *exec.Cmd, d time.Duration) error {
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		return err
+	case <-time.After(d):
+		_ = cmd.Process.Kill()
+		return context.DeadlineExceeded
+	}
+}
