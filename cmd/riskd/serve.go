@@ -90,8 +90,13 @@ func serve(ctx context.Context, c serveConfig, log *slog.Logger, stdout io.Write
 	runner := jobs.NewRunner(st, app.Now, log, m, jobs.Options{Concurrency: c.workers, Drain: c.shutdownWait})
 	app.JobsEnqueued = runner.Notify
 	app.RegisterJobs(runner)
-	api := httpapi.New(app, httpapi.Config{Version: version, MaxBodyBytes: c.maxBody, RateLimit: c.rateLimit}, log, m,
-		auth.NewLocalLimiter(time.Now))
+	// On PostgreSQL several nodes may serve one database, so the limit is
+	// kept there; on SQLite there is one node and memory is enough.
+	var limiter auth.Limiter = auth.NewLocalLimiter(time.Now)
+	if st.Dialect() == store.Postgres {
+		limiter = store.SharedLimiter{Store: st, Now: time.Now}
+	}
+	api := httpapi.New(app, httpapi.Config{Version: version, MaxBodyBytes: c.maxBody, RateLimit: c.rateLimit}, log, m, limiter)
 
 	ln, err := net.Listen("tcp", c.addr)
 	if err != nil {

@@ -37,7 +37,11 @@ func register[I, O any](s *Server, op huma.Operation, min auth.Role, h func(cont
 	if write {
 		op.Errors = append(op.Errors, http.StatusConflict, http.StatusRequestEntityTooLarge, http.StatusTooManyRequests)
 	}
-	op.Middlewares = append(huma.Middlewares{s.authenticate(min, write)}, op.Middlewares...)
+	mw := huma.Middlewares{s.authenticate(min, write)}
+	if op.Method == http.MethodPost {
+		mw = append(mw, s.idempotent)
+	}
+	op.Middlewares = append(mw, op.Middlewares...)
 	huma.Register(s.api, op, h)
 }
 
