@@ -34,7 +34,8 @@ func (s *Server) idempotent(ctx huma.Context, next func(huma.Context)) {
 		s.writeHumaErr(ctx, errs.Invalid(idempotencyHeader, "must be 1-255 printable ASCII characters"))
 		return
 	}
-	body, err := io.ReadAll(io.LimitReader(ctx.BodyReader(), s.cfg.MaxBodyBytes+1))
+	// guardBody has buffered the body, so this is a copy from memory.
+	body, err := io.ReadAll(ctx.BodyReader())
 	if err != nil {
 		s.writeHumaErr(ctx, errs.E(errs.InvalidJSON, "request body could not be read"))
 		return
@@ -66,7 +67,7 @@ func (s *Server) idempotent(ctx huma.Context, next func(huma.Context)) {
 		return
 	}
 
-	rc := &recordingContext{humaContext: ctx, body: body}
+	rc := &recordingContext{humaContext: ctx}
 	completed := false
 	defer func() {
 		if !completed {
@@ -86,20 +87,12 @@ func (s *Server) idempotent(ctx huma.Context, next func(huma.Context)) {
 	}
 }
 
-// humaContext lets recordingContext embed huma.Context: the interface has a
-// method named Context, so it cannot be embedded under its own name.
-type humaContext = huma.Context
-
-// recordingContext feeds the buffered body to huma and keeps a copy of the
-// response for replays.
+// recordingContext keeps a copy of the response for replays.
 type recordingContext struct {
 	humaContext
-	body        []byte
 	contentType string
 	out         bytes.Buffer
 }
-
-func (c *recordingContext) BodyReader() io.Reader { return bytes.NewReader(c.body) }
 
 func (c *recordingContext) SetHeader(name, value string) {
 	if http.CanonicalHeaderKey(name) == "Content-Type" {
@@ -108,7 +101,9 @@ func (c *recordingContext) SetHeader(name, value string) {
 	c.humaContext.SetHeader(name, value)
 }
 
-func (c *recordingContext) BodyWriter() io.Writer { return io.MultiWriter(c.humaContext.BodyWriter(), &c.out) }
+func (c *recordingContext) BodyWriter() io.Writer {
+	return io.MultiWriter(c.humaContext.BodyWriter(), &c.out)
+}
 
 // Status reports 200 when the handler wrote a body without setting one.
 func (c *recordingContext) Status() int {
@@ -117,4 +112,3 @@ func (c *recordingContext) Status() int {
 	}
 	return http.StatusOK
 }
-

@@ -60,4 +60,6 @@ func (a *App) Enqueue(ctx context.Context, q store.Q, j store.Job) error {
 
 // RegisterJobs registers every family's job handlers and periodic jobs.
 func (a *App) RegisterJobs(r *jobs.Runner) {
+	r.Handle(JobMaintenance, a.maintenance)
+	r.Every(JobMaintenance, time.Hour)
 }
