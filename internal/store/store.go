@@ -52,6 +52,8 @@ type Store struct {
 	migOnce sync.Once
 	mig     *goose.Provider
 	migErr  error
+
+	groupState
 }
 
 // Options tune Open.
@@ -152,7 +154,7 @@ func (s *Store) Reader() Q { return s.r }
 // Writer is the executor for a single write outside a transaction.
 func (s *Store) Writer() Q { return s.w }
 
-// Close closes the pools.
+// Close closes the pools. No GroupTx may be running or start afterwards.
 func (s *Store) Close() error {
 	err := s.w.Close()
 	if s.r != s.w {
