@@ -77,6 +77,11 @@ func New(app *usecase.App, cfg Config, log *slog.Logger, m *metrics.Metrics, lim
 
 	s.registerSystem()
 	s.registerJobs()
+	s.registerRiskModels()
+	s.registerAssessments()
+	s.registerTextRisk()
+	s.registerVendors()
+	s.registerCustomers()
 
 	s.handler = s.middleware(s.mux)
 	return s

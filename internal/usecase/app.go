@@ -62,4 +62,13 @@ func (a *App) Enqueue(ctx context.Context, q store.Q, j store.Job) error {
 func (a *App) RegisterJobs(r *jobs.Runner) {
 	r.Handle(JobMaintenance, a.maintenance)
 	r.Every(JobMaintenance, time.Hour)
+	a.registerTextRiskJobs(r)
+	a.registerVendorJobs(r)
+	a.registerCustomerJobs(r)
+}
+
+// SeedSpace gives a space what every space starts with (the built-in risk
+// model). It is idempotent: start-up runs it for every space.
+func (a *App) SeedSpace(ctx context.Context, q store.Q, spaceID int64) error {
+	return a.seedRiskModels(ctx, q, spaceID)
 }

@@ -64,6 +64,9 @@ func (a *App) ensureSpace(ctx context.Context, q store.Q, slug string) (auth.Spa
 		if err == nil {
 			err = a.Audit(ctx, q, sp.ID, SystemActor, "space.create", "space", sp.Slug, sp)
 		}
+		if err == nil {
+			err = a.SeedSpace(ctx, q, sp.ID)
+		}
 	}
 	return sp, err
 }
@@ -89,10 +92,20 @@ func (a *App) RevokeToken(ctx context.Context, tokenOrID string) (string, error)
 	return id, err
 }
 
-// Bootstrap prepares a fresh database on first start: when no token exists it
-// creates an admin token in space "default" and returns its secret (shown
-// once). It returns "" on every later start.
+// Bootstrap prepares the database at start-up: it seeds every space (new
+// built-ins arrive with upgrades) and, when no token exists, creates an admin
+// token in space "default" and returns its secret (shown once). It returns ""
+// on every later start.
 func (a *App) Bootstrap(ctx context.Context) (secret string, err error) {
+	spaces, err := a.Store.Spaces(ctx, a.Store.Reader())
+	if err != nil {
+		return "", err
+	}
+	for _, sp := range spaces {
+		if err := a.Store.Tx(ctx, func(tx store.Q) error { return a.SeedSpace(ctx, tx, sp.ID) }); err != nil {
+			return "", fmt.Errorf("seed space %s: %w", sp.Slug, err)
+		}
+	}
 	n, err := a.Store.CountTokens(ctx, a.Store.Reader())
 	if err != nil || n > 0 {
 		return "", err

@@ -68,6 +68,10 @@ func New(t testing.TB, b storetest.Backend, opt Options) *Env {
 		go func() { e.Runner.Run(ctx); close(done) }()
 		t.Cleanup(func() { cancel(); <-done })
 	}
+	// As riskd serve does at start-up.
+	if _, err := app.Bootstrap(context.Background()); err != nil {
+		t.Fatalf("bootstrap: %v", err)
+	}
 	e.Server = httptest.NewServer(e.API.Handler())
 	t.Cleanup(e.Server.Close)
 	for _, r := range auth.Roles() {

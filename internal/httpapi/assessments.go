@@ -1,0 +1,5 @@
+package httpapi
+
+// registerAssessments adds the routes of the family (see docs/).
+func (s *Server) registerAssessments() {
+}

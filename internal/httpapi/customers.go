@@ -1,0 +1,5 @@
+package httpapi
+
+// registerCustomers adds the routes of the family (see docs/).
+func (s *Server) registerCustomers() {
+}

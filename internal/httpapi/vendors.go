@@ -1,0 +1,5 @@
+package httpapi
+
+// registerVendors adds the routes of the family (see docs/).
+func (s *Server) registerVendors() {
+}
