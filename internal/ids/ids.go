@@ -4,9 +4,11 @@ package ids
 
 import (
 	"crypto/rand"
+	"crypto/sha1"
 	"encoding/binary"
 	"encoding/hex"
 	"errors"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -132,4 +134,20 @@ func ParseURN(kind, s string) (string, bool) {
 		return "", false
 	}
 	return prefix + u, true
+}
+
+// spaceNamespace is the fixed namespace of space UUIDs (RFC 9562 version 5).
+var spaceNamespace = [16]byte{0x6b, 0x1f, 0x2e, 0x3d, 0x4c, 0x5b, 0x4a, 0x69, 0x98, 0x87, 0x76, 0x65, 0x54, 0x43, 0x32, 0x21}
+
+// SpaceUUID is the stable UUID of a space, for APIs that identify spaces by
+// UUID: derived from the space's numeric id, so nothing extra is stored.
+func SpaceUUID(spaceID int64) string {
+	h := sha1.New()
+	h.Write(spaceNamespace[:])
+	h.Write([]byte("space:" + strconv.FormatInt(spaceID, 10)))
+	var b [16]byte
+	copy(b[:], h.Sum(nil))
+	b[6] = b[6]&0x0f | 0x50 // version 5
+	b[8] = b[8]&0x3f | 0x80
+	return formatUUID(b)
 }

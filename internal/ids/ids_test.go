@@ -84,3 +84,13 @@ func FuzzParseURN(f *testing.F) {
 		}
 	})
 }
+
+func TestSpaceUUIDIsStableAndDistinct(t *testing.T) {
+	a, b := ids.SpaceUUID(1), ids.SpaceUUID(2)
+	if a != ids.SpaceUUID(1) || a == b || a[14] != '5' {
+		t.Fatalf("space UUIDs %s %s", a, b)
+	}
+	if _, err := ids.ParseUUID(a); err != nil {
+		t.Fatal(err)
+	}
+}

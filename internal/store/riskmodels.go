@@ -1,0 +1,178 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/riskd/riskd/internal/errs"
+	"github.com/riskd/riskd/internal/riskmodel"
+)
+
+// Risk models are stored as their JSON documents: the API shows exactly the
+// stored version, and a version never changes once a newer one exists.
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// InsertRiskModel stores version 1 of a new model. builtin names a built-in
+// model ("" for users' models); a space has each built-in once.
+func (s *Store) InsertRiskModel(ctx context.Context, q Q, spaceID int64, m riskmodel.Model, builtin string) error {
+	doc, err := json.Marshal(m)
+	if err != nil {
+		return err
+	}
+	var b any
+	if builtin != "" {
+		b = builtin
+	}
+	if _, err := q.ExecContext(ctx, `INSERT INTO risk_models (space_id, id, latest_version, active, builtin, created_on, doc)
+		VALUES ($1, $2, $3, $4, $5, $6, $7)`, spaceID, m.ID, m.Version, boolInt(m.Active), b, T(m.CreatedOn), string(doc)); err != nil {
+		return fmt.Errorf("insert risk model: %w", err)
+	}
+	_, err = q.ExecContext(ctx, `INSERT INTO risk_model_versions (space_id, model_id, version, version_id, doc) VALUES ($1, $2, $3, $4, $5)`,
+		spaceID, m.ID, m.Version, m.VersionID, string(doc))
+	return err
+}
+
+// InsertRiskModelVersion stores a new latest version. It fails with a
+// conflict if another version was added since the caller read the model.
+func (s *Store) InsertRiskModelVersion(ctx context.Context, q Q, spaceID int64, m riskmodel.Model) error {
+	doc, err := json.Marshal(m)
+	if err != nil {
+		return err
+	}
+	res, err := q.ExecContext(ctx, `UPDATE risk_models SET latest_version = $3, active = $4, doc = $5
+		WHERE space_id = $1 AND id = $2 AND latest_version = $6`, spaceID, m.ID, m.Version, boolInt(m.Active), string(doc), m.Version-1)
+	if err != nil {
+		return fmt.Errorf("update risk model: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return errs.Conflictf("risk model %s changed meanwhile; read it and retry", m.ID)
+	}
+	_, err = q.ExecContext(ctx, `INSERT INTO risk_model_versions (space_id, model_id, version, version_id, doc) VALUES ($1, $2, $3, $4, $5)`,
+		spaceID, m.ID, m.Version, m.VersionID, string(doc))
+	return err
+}
+
+// SetRiskModelActive stores a changed active state on the latest version.
+func (s *Store) SetRiskModelActive(ctx context.Context, q Q, spaceID int64, m riskmodel.Model) error {
+	doc, err := json.Marshal(m)
+	if err != nil {
+		return err
+	}
+	if _, err := q.ExecContext(ctx, `UPDATE risk_models SET active = $3, doc = $4 WHERE space_id = $1 AND id = $2`,
+		spaceID, m.ID, boolInt(m.Active), string(doc)); err != nil {
+		return err
+	}
+	_, err = q.ExecContext(ctx, `UPDATE risk_model_versions SET doc = $4 WHERE space_id = $1 AND model_id = $2 AND version = $3`,
+		spaceID, m.ID, m.Version, string(doc))
+	return err
+}
+
+// RiskModel returns the latest version of a model. In a transaction on
+// PostgreSQL the row stays locked until commit (lock = true).
+func (s *Store) RiskModel(ctx context.Context, q Q, spaceID int64, id string, lock bool) (riskmodel.Model, error) {
+	suffix := ""
+	if lock {
+		suffix = s.ForUpdate()
+	}
+	var doc, versionID string
+	err := q.QueryRowContext(ctx, `SELECT m.doc, v.version_id FROM risk_models m
+		JOIN risk_model_versions v ON v.space_id = m.space_id AND v.model_id = m.id AND v.version = m.latest_version
+		WHERE m.space_id = $1 AND m.id = $2`+suffix, spaceID, id).Scan(&doc, &versionID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return riskmodel.Model{}, errs.NotFoundf("risk model %s not found", id)
+	}
+	if err != nil {
+		return riskmodel.Model{}, err
+	}
+	return decodeModel(doc, versionID)
+}
+
+// BuiltinRiskModelID returns the id of a space's built-in model, or "".
+func (s *Store) BuiltinRiskModelID(ctx context.Context, q Q, spaceID int64, builtin string) (string, error) {
+	var id string
+	err := q.QueryRowContext(ctx, `SELECT id FROM risk_models WHERE space_id = $1 AND builtin = $2`, spaceID, builtin).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	return id, err
+}
+
+// RiskModelVersions returns every version of a model, newest first.
+func (s *Store) RiskModelVersions(ctx context.Context, q Q, spaceID int64, id string) ([]riskmodel.Model, error) {
+	return s.queryModels(ctx, q, `SELECT doc, version_id FROM risk_model_versions WHERE space_id = $1 AND model_id = $2 ORDER BY version DESC`, spaceID, id)
+}
+
+// RiskModelVersion returns one version of a model.
+func (s *Store) RiskModelVersion(ctx context.Context, q Q, spaceID int64, id string, version int) (riskmodel.Model, error) {
+	list, err := s.queryModels(ctx, q, `SELECT doc, version_id FROM risk_model_versions WHERE space_id = $1 AND model_id = $2 AND version = $3`, spaceID, id, version)
+	if err != nil {
+		return riskmodel.Model{}, err
+	}
+	if len(list) == 0 {
+		return riskmodel.Model{}, errs.NotFoundf("risk model %s has no version %d", id, version)
+	}
+	return list[0], nil
+}
+
+// RiskModelFilter selects models for a list.
+type RiskModelFilter struct {
+	Active      *bool
+	Skip, Limit int
+}
+
+// ListRiskModels returns the latest version of each model, oldest model
+// first, and the number of models matching the filter.
+func (s *Store) ListRiskModels(ctx context.Context, q Q, spaceID int64, f RiskModelFilter) ([]riskmodel.Model, int, error) {
+	active := -1
+	if f.Active != nil {
+		active = boolInt(*f.Active)
+	}
+	var total int
+	if err := q.QueryRowContext(ctx, `SELECT count(*) FROM risk_models WHERE space_id = $1 AND ($2 = -1 OR active = $2)`, spaceID, active).Scan(&total); err != nil {
+		return nil, 0, err
+	}
+	list, err := s.queryModels(ctx, q, `SELECT m.doc, v.version_id FROM risk_models m
+		JOIN risk_model_versions v ON v.space_id = m.space_id AND v.model_id = m.id AND v.version = m.latest_version
+		WHERE m.space_id = $1 AND ($2 = -1 OR m.active = $2)
+		ORDER BY m.created_on, m.id LIMIT $3 OFFSET $4`, spaceID, active, f.Limit, f.Skip)
+	return list, total, err
+}
+
+func (s *Store) queryModels(ctx context.Context, q Q, query string, args ...any) ([]riskmodel.Model, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []riskmodel.Model
+	for rows.Next() {
+		var doc, versionID string
+		if err := rows.Scan(&doc, &versionID); err != nil {
+			return nil, err
+		}
+		m, err := decodeModel(doc, versionID)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+func decodeModel(doc, versionID string) (riskmodel.Model, error) {
+	var m riskmodel.Model
+	if err := json.Unmarshal([]byte(doc), &m); err != nil {
+		return m, fmt.Errorf("stored risk model: %w", err)
+	}
+	m.VersionID = versionID
+	return m, nil
+}
