@@ -112,8 +112,8 @@ func (s *Server) registerRiskModelRoutes(prefix string) {
 			return nil, err
 		}
 		out := &riskModelListOutput{TotalCount: total, Body: make([]json.RawMessage, len(list))}
-		for i, m := range list {
-			if out.Body[i], err = proj.Apply(m); err != nil {
+		for i, doc := range list {
+			if out.Body[i], err = proj.ApplyJSON(doc); err != nil {
 				return nil, err
 			}
 		}

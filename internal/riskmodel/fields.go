@@ -76,8 +76,17 @@ func splitFields(f *errs.Fields, param, list string) []string {
 // Apply renders m with the selected fields, keys in the spec's order.
 func (p Projection) Apply(m Model) (json.RawMessage, error) {
 	full, err := json.Marshal(m)
-	if err != nil || p.keep == nil {
-		return full, err
+	if err != nil {
+		return nil, err
+	}
+	return p.ApplyJSON(full)
+}
+
+// ApplyJSON projects a model already in its JSON form (as stored), so a
+// list need not decode and re-encode every model.
+func (p Projection) ApplyJSON(full json.RawMessage) (json.RawMessage, error) {
+	if p.keep == nil {
+		return full, nil
 	}
 	var byName map[string]json.RawMessage
 	if err := json.Unmarshal(full, &byName); err != nil {

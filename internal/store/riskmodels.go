@@ -129,9 +129,10 @@ type RiskModelFilter struct {
 	Skip, Limit int
 }
 
-// ListRiskModels returns the latest version of each model, oldest model
-// first, and the number of models matching the filter.
-func (s *Store) ListRiskModels(ctx context.Context, q Q, spaceID int64, f RiskModelFilter) ([]riskmodel.Model, int, error) {
+// ListRiskModels returns the latest version of each model as stored JSON,
+// oldest model first, and the number of models matching the filter. The
+// documents are returned as stored: a page is served without decoding them.
+func (s *Store) ListRiskModels(ctx context.Context, q Q, spaceID int64, f RiskModelFilter) ([]json.RawMessage, int, error) {
 	active := -1
 	if f.Active != nil {
 		active = boolInt(*f.Active)
@@ -140,11 +141,25 @@ func (s *Store) ListRiskModels(ctx context.Context, q Q, spaceID int64, f RiskMo
 	if err := q.QueryRowContext(ctx, `SELECT count(*) FROM risk_models WHERE space_id = $1 AND ($2 = -1 OR active = $2)`, spaceID, active).Scan(&total); err != nil {
 		return nil, 0, err
 	}
-	list, err := s.queryModels(ctx, q, `SELECT m.doc, v.version_id FROM risk_models m
-		JOIN risk_model_versions v ON v.space_id = m.space_id AND v.model_id = m.id AND v.version = m.latest_version
-		WHERE m.space_id = $1 AND ($2 = -1 OR m.active = $2)
-		ORDER BY m.created_on, m.id LIMIT $3 OFFSET $4`, spaceID, active, f.Limit, f.Skip)
-	return list, total, err
+	// The page's ids come from the index alone; only the page's documents
+	// are read.
+	rows, err := q.QueryContext(ctx, `SELECT doc FROM risk_models WHERE space_id = $1 AND id IN (
+			SELECT id FROM risk_models WHERE space_id = $1 AND ($2 = -1 OR active = $2)
+			ORDER BY created_on, id LIMIT $3 OFFSET $4)
+		ORDER BY created_on, id`, spaceID, active, f.Limit, f.Skip)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer rows.Close()
+	var list []json.RawMessage
+	for rows.Next() {
+		var doc []byte
+		if err := rows.Scan(&doc); err != nil {
+			return nil, 0, err
+		}
+		list = append(list, doc)
+	}
+	return list, total, rows.Err()
 }
 
 func (s *Store) queryModels(ctx context.Context, q Q, query string, args ...any) ([]riskmodel.Model, error) {
