@@ -159,7 +159,7 @@ func tokenRevoke(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	}
 	defer st.Close()
 	app := usecase.NewApp(st, slog.New(slog.NewTextHandler(stderr, nil)))
-	revoked, err := app.RevokeToken(ctx, key)
+	revoked, err := app.RevokeToken(ctx, usecase.SystemActor, 0, key)
 	if err != nil {
 		return err
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/riskd/riskd/internal/jobs"
 	"github.com/riskd/riskd/internal/store"
 	"github.com/riskd/riskd/internal/store/storetest"
+	"github.com/riskd/riskd/internal/usecase"
 )
 
 func TestAuthentication(t *testing.T) {
@@ -57,7 +58,7 @@ func TestAuthentication(t *testing.T) {
 		// Revocation takes effect on the next request.
 		tok := e.Token("default", auth.Viewer)
 		e.Do("GET", "/api/v1/whoami", tok, nil).Expect(t, 200)
-		if _, err := e.App.RevokeToken(context.Background(), tok); err != nil {
+		if _, err := e.App.RevokeToken(context.Background(), usecase.SystemActor, 0, tok); err != nil {
 			t.Fatal(err)
 		}
 		e.Do("GET", "/api/v1/whoami", tok, nil).ExpectError(t, 401, "unauthorized")
@@ -228,4 +229,42 @@ func TestOperationalEndpoints(t *testing.T) {
 			}
 		}
 	}
+}
+
+func TestTokensAPI(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		e := apitest.New(t, b, apitest.Options{})
+		admin := e.Tokens[auth.Admin]
+		var created struct {
+			ID, Name, Role, Token string
+			RateLimit             int
+		}
+		e.Do("POST", "/api/v1/tokens", admin, `{"name":"bot","role":"assessor","rateLimit":3}`).Expect(t, 201).JSON(t, &created)
+		if created.Role != "assessor" || created.RateLimit != 3 || !auth.LooksLikeToken(created.Token) {
+			t.Fatalf("created = %+v", created)
+		}
+		var who struct{ Space struct{ Slug string } }
+		e.Do("GET", "/api/v1/whoami", created.Token, nil).Expect(t, 200).JSON(t, &who)
+		if who.Space.Slug != "default" {
+			t.Fatalf("new token is in space %q", who.Space.Slug)
+		}
+		env := e.Do("POST", "/api/v1/tokens", admin, `{"role":"root"}`).ExpectError(t, 422, "validation_failed")
+		if !env.HasField("role") {
+			t.Fatalf("details: %+v", env)
+		}
+		list := e.Do("GET", "/api/v1/tokens", admin, nil).Expect(t, 200)
+		if strings.Contains(string(list.Body), created.Token) || !strings.Contains(string(list.Body), created.ID) {
+			t.Fatal("token list shows a secret or misses the new token")
+		}
+		e.Do("DELETE", "/api/v1/tokens/"+created.ID, e.OtherTokens[auth.Admin], nil).ExpectError(t, 404, "not_found")
+		var revoked struct{ RevokedAt *time.Time }
+		e.Do("DELETE", "/api/v1/tokens/"+created.ID, admin, nil).Expect(t, 200).JSON(t, &revoked)
+		if revoked.RevokedAt == nil {
+			t.Fatal("revokedAt not set")
+		}
+		e.Do("GET", "/api/v1/whoami", created.Token, nil).ExpectError(t, 401, "unauthorized")
+		if strings.Contains(e.Logs.String(), created.Token) {
+			t.Fatal("a token secret appears in the log")
+		}
+	})
 }

@@ -27,6 +27,13 @@ var isolationSeeds = map[string]seed{
 	"/api/riskmodel": seedRiskModel,
 	"/riskmodel":     seedRiskModel,
 	"/api/v1/jobs":   seedJob,
+	"/api/v1/tokens": seedToken,
+}
+
+func seedToken(t *testing.T, e *apitest.Env) map[string]string {
+	var tok struct{ ID string }
+	e.Do("POST", "/api/v1/tokens", e.Tokens[auth.Admin], `{"role":"viewer"}`).Expect(t, 201).JSON(t, &tok)
+	return map[string]string{"id": tok.ID}
 }
 
 func seedRiskModel(t *testing.T, e *apitest.Env) map[string]string {

@@ -76,6 +76,7 @@ func New(app *usecase.App, cfg Config, log *slog.Logger, m *metrics.Metrics, lim
 	})
 
 	s.registerSystem()
+	s.registerTokens()
 	s.registerJobs()
 	s.registerRiskModels()
 	s.registerAssessments()

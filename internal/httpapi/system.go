@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/danielgtaylor/huma/v2"
 
@@ -11,6 +12,7 @@ import (
 	"github.com/riskd/riskd/internal/auth"
 	"github.com/riskd/riskd/internal/errs"
 	"github.com/riskd/riskd/internal/store"
+	"github.com/riskd/riskd/internal/usecase"
 )
 
 type whoamiOutput struct {
@@ -85,5 +87,104 @@ func (s *Server) registerSystem() {
 		}
 		out.Body.Results = events
 		return out, nil
+	})
+}
+
+type tokenWire struct {
+	ID        string     `json:"id"`
+	Name      string     `json:"name"`
+	Role      string     `json:"role" enum:"viewer,assessor,reviewer,admin"`
+	RateLimit int        `json:"rateLimit" doc:"Write requests per second; 0 uses the server default"`
+	CreatedAt time.Time  `json:"createdAt"`
+	RevokedAt *time.Time `json:"revokedAt"`
+}
+
+func tokenToWire(t store.Token) tokenWire {
+	return tokenWire{ID: t.ID, Name: t.Name, Role: t.Role.String(), RateLimit: t.RateLimit, CreatedAt: t.CreatedAt, RevokedAt: t.RevokedAt}
+}
+
+type tokenCreateInput struct {
+	RawBody []byte
+}
+
+type tokenCreateBody struct {
+	Name      string `json:"name,omitempty" maxLength:"200"`
+	Role      string `json:"role" enum:"viewer,assessor,reviewer,admin"`
+	RateLimit int    `json:"rateLimit,omitempty" minimum:"0"`
+}
+
+type tokenCreateOutput struct {
+	Body struct {
+		tokenWire
+		Token string `json:"token" doc:"The secret, shown only in this response"`
+	}
+}
+
+type tokenListOutput struct {
+	Body []tokenWire
+}
+
+type tokenIDInput struct {
+	ID string `path:"id" maxLength:"64"`
+}
+
+type tokenOutput struct {
+	Body tokenWire
+}
+
+func (s *Server) registerTokens() {
+	tags := []string{"Tokens"}
+	register(s, huma.Operation{
+		OperationID: "create-token", Method: http.MethodPost, Path: "/api/v1/tokens", Tags: tags, DefaultStatus: 201,
+		Summary: "Create a token in the caller's space; the secret is shown once",
+	}, auth.Admin, func(ctx context.Context, in *tokenCreateInput) (*tokenCreateOutput, error) {
+		var body tokenCreateBody
+		if err := decodeBody(in.RawBody, &body); err != nil {
+			return nil, err
+		}
+		role, err := auth.ParseRole(body.Role)
+		if err != nil {
+			return nil, errs.Invalid("role", "must be viewer, assessor, reviewer or admin")
+		}
+		p := principalOf(ctx)
+		secret, t, err := s.app.CreateToken(ctx, usecase.NewToken{ActorID: p.ID, SpaceSlug: p.Space.Slug, Role: role, Name: body.Name, RateLimit: body.RateLimit})
+		if err != nil {
+			return nil, err
+		}
+		out := &tokenCreateOutput{}
+		out.Body.tokenWire, out.Body.Token = tokenToWire(t), secret
+		return out, nil
+	})
+	registerBody[tokenCreateBody](s, http.MethodPost, "/api/v1/tokens")
+
+	register(s, huma.Operation{
+		OperationID: "list-tokens", Method: http.MethodGet, Path: "/api/v1/tokens", Tags: tags,
+		Summary: "List the space's tokens (never their secrets)",
+	}, auth.Admin, func(ctx context.Context, _ *struct{}) (*tokenListOutput, error) {
+		list, err := s.app.Store.Tokens(ctx, s.app.Store.Reader(), principalOf(ctx).Space.ID)
+		if err != nil {
+			return nil, err
+		}
+		out := &tokenListOutput{Body: make([]tokenWire, len(list))}
+		for i, t := range list {
+			out.Body[i] = tokenToWire(t)
+		}
+		return out, nil
+	})
+
+	register(s, huma.Operation{
+		OperationID: "revoke-token", Method: http.MethodDelete, Path: "/api/v1/tokens/{id}", Tags: tags,
+		Summary: "Revoke a token; every node refuses it from the next request on",
+	}, auth.Admin, func(ctx context.Context, in *tokenIDInput) (*tokenOutput, error) {
+		p := principalOf(ctx)
+		id, err := s.app.RevokeToken(ctx, p.ID, p.Space.ID, in.ID)
+		if err != nil {
+			return nil, err
+		}
+		t, err := s.app.Store.Token(ctx, s.app.Store.Writer(), p.Space.ID, id)
+		if err != nil {
+			return nil, err
+		}
+		return &tokenOutput{Body: tokenToWire(t)}, nil
 	})
 }

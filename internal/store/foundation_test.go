@@ -68,16 +68,19 @@ func TestSpacesAndTokens(t *testing.T) {
 		if n, _ := s.CountTokens(ctx, s.Reader()); n != 1 {
 			t.Fatalf("count = %d", n)
 		}
-		if got, space, err := s.RevokeToken(ctx, s.Writer(), id, t0); err != nil || got != id || space != acme.ID {
+		if _, _, err := s.RevokeToken(ctx, s.Writer(), 1, id, t0); !errs.Is(err, errs.NotFound) {
+			t.Fatalf("revoked from another space: %v", err)
+		}
+		if got, space, err := s.RevokeToken(ctx, s.Writer(), 0, id, t0); err != nil || got != id || space != acme.ID {
 			t.Fatalf("revoke: %s %d %v", got, space, err)
 		}
-		if _, _, err := s.RevokeToken(ctx, s.Writer(), hash, t0); err != nil {
+		if _, _, err := s.RevokeToken(ctx, s.Writer(), acme.ID, hash, t0); err != nil {
 			t.Fatalf("revoking twice by hash: %v", err)
 		}
 		if _, err := s.PrincipalByTokenHash(ctx, s.Reader(), hash); !errs.Is(err, errs.Unauthorized) {
 			t.Fatalf("revoked token still works: %v", err)
 		}
-		if _, _, err := s.RevokeToken(ctx, s.Writer(), "nope", t0); !errs.Is(err, errs.NotFound) {
+		if _, _, err := s.RevokeToken(ctx, s.Writer(), 0, "nope", t0); !errs.Is(err, errs.NotFound) {
 			t.Fatalf("unknown token: %v", err)
 		}
 	})

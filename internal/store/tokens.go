@@ -67,8 +67,24 @@ func (s *Store) PrincipalByTokenHash(ctx context.Context, q Q, hash string) (aut
 
 // Tokens lists the tokens of every space (spaceID 0) or of one space.
 func (s *Store) Tokens(ctx context.Context, q Q, spaceID int64) ([]Token, error) {
+	return s.tokens(ctx, q, `WHERE $1 = 0 OR t.space_id = $1 ORDER BY t.created_at, t.id`, spaceID)
+}
+
+// Token returns one token of a space.
+func (s *Store) Token(ctx context.Context, q Q, spaceID int64, id string) (Token, error) {
+	list, err := s.tokens(ctx, q, `WHERE t.space_id = $1 AND t.id = $2`, spaceID, id)
+	if err != nil {
+		return Token{}, err
+	}
+	if len(list) == 0 {
+		return Token{}, errs.NotFoundf("token %s not found", id)
+	}
+	return list[0], nil
+}
+
+func (s *Store) tokens(ctx context.Context, q Q, where string, args ...any) ([]Token, error) {
 	rows, err := q.QueryContext(ctx, `SELECT t.id, t.name, t.role, t.rate_limit, t.created_at, t.revoked_at, s.id, s.slug
-		FROM tokens t JOIN spaces s ON s.id = t.space_id WHERE $1 = 0 OR t.space_id = $1 ORDER BY t.created_at, t.id`, spaceID)
+		FROM tokens t JOIN spaces s ON s.id = t.space_id `+where, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -97,12 +113,13 @@ func (s *Store) Tokens(ctx context.Context, q Q, spaceID int64) ([]Token, error)
 	return out, rows.Err()
 }
 
-// RevokeToken marks a token revoked, found by its id or by its hash. Revoking
-// twice is not an error; an unknown token is.
+// RevokeToken marks a token revoked, found by its id or by its hash, in the
+// given space (0: any space, for the command line). Revoking twice is not an
+// error; an unknown token is.
 // It returns the token's id and space.
-func (s *Store) RevokeToken(ctx context.Context, q Q, idOrHash string, now time.Time) (id string, spaceID int64, err error) {
+func (s *Store) RevokeToken(ctx context.Context, q Q, inSpace int64, idOrHash string, now time.Time) (id string, spaceID int64, err error) {
 	err = q.QueryRowContext(ctx, `UPDATE tokens SET revoked_at = COALESCE(revoked_at, $2)
-		WHERE id = $1 OR token_hash = $1 RETURNING id, space_id`, idOrHash, T(now)).Scan(&id, &spaceID)
+		WHERE (id = $1 OR token_hash = $1) AND ($3 = 0 OR space_id = $3) RETURNING id, space_id`, idOrHash, T(now), inSpace).Scan(&id, &spaceID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", 0, errs.NotFoundf("no such token")
 	}

@@ -13,6 +13,7 @@ import (
 
 // NewToken describes a token to create.
 type NewToken struct {
+	ActorID   string // who creates it: a principal id, or SystemActor when empty
 	SpaceSlug string
 	Role      auth.Role
 	Name      string
@@ -48,7 +49,11 @@ func (a *App) CreateToken(ctx context.Context, in NewToken) (secret string, t st
 		if err := a.Store.InsertToken(ctx, tx, t); err != nil {
 			return err
 		}
-		return a.Audit(ctx, tx, sp.ID, SystemActor, "token.create", "token", t.ID,
+		actor := in.ActorID
+		if actor == "" {
+			actor = SystemActor
+		}
+		return a.Audit(ctx, tx, sp.ID, actor, "token.create", "token", t.ID,
 			map[string]any{"id": t.ID, "name": t.Name, "role": t.Role.String(), "rateLimit": t.RateLimit})
 	})
 	if err != nil {
@@ -71,9 +76,10 @@ func (a *App) ensureSpace(ctx context.Context, q store.Q, slug string) (auth.Spa
 	return sp, err
 }
 
-// RevokeToken revokes a token given by its secret or its id. It takes effect
-// on the next request on every node: tokens are not cached.
-func (a *App) RevokeToken(ctx context.Context, tokenOrID string) (string, error) {
+// RevokeToken revokes a token given by its secret or its id, in the actor's
+// space (spaceID 0: any space, for the command line). It takes effect on the
+// next request on every node: tokens are not cached.
+func (a *App) RevokeToken(ctx context.Context, actorID string, spaceID int64, tokenOrID string) (string, error) {
 	key := tokenOrID
 	if auth.LooksLikeToken(tokenOrID) {
 		key = auth.HashToken(tokenOrID)
@@ -81,13 +87,13 @@ func (a *App) RevokeToken(ctx context.Context, tokenOrID string) (string, error)
 	var id string
 	err := a.Store.Tx(ctx, func(tx store.Q) error {
 		var (
-			spaceID int64
-			err     error
+			space int64
+			err   error
 		)
-		if id, spaceID, err = a.Store.RevokeToken(ctx, tx, key, a.Now()); err != nil {
+		if id, space, err = a.Store.RevokeToken(ctx, tx, spaceID, key, a.Now()); err != nil {
 			return err
 		}
-		return a.Audit(ctx, tx, spaceID, SystemActor, "token.revoke", "token", id, map[string]any{"id": id, "revoked": true})
+		return a.Audit(ctx, tx, space, actorID, "token.revoke", "token", id, map[string]any{"id": id, "revoked": true})
 	})
 	return id, err
 }
