@@ -190,4 +190,3 @@ func TestSeveralNodes(t *testing.T) {
 		}
 	})
 }
-
