@@ -16,7 +16,9 @@ func status(v string) vendorrisk.Signal {
 func maint(v string) vendorrisk.Signal {
 	return vendorrisk.Signal{Kind: vendorrisk.SignalStatuspageMaintenance, Value: v}
 }
-func item(v string) vendorrisk.Signal { return vendorrisk.Signal{Kind: vendorrisk.Signal8KItem, Value: v} }
+func item(v string) vendorrisk.Signal {
+	return vendorrisk.Signal{Kind: vendorrisk.Signal8KItem, Value: v}
+}
 
 // Every structured signal and every adjustment, each with an example that
 // triggers it and one that must not.
