@@ -1,0 +1,256 @@
+package textrisk
+
+import (
+	"fmt"
+	"slices"
+)
+
+// automaton is an Aho–Corasick matcher compiled to a dense DFA over byte
+// classes: one table load per input byte, no failure-link chasing at scan
+// time, no backtracking. Bytes that occur in no pattern share class 0, and
+// ' ' and '-' share a class so "third party" also finds "third-party".
+type automaton struct {
+	class [256]uint8
+	nc    int // number of classes
+	// delta[s+c] is the next state (premultiplied by nc) from state s
+	// (premultiplied) on class c.
+	delta []uint32
+	// States at or above firstOut (premultiplied) end at least one pattern;
+	// renumbering them last makes the hot loop's output test one comparison.
+	firstOut uint32
+	// outs[outIndex(s)] lists the patterns ending in state s, longest
+	// first, including those reached through failure links.
+	outs    [][]int32
+	lengths []int32 // pattern lengths in bytes
+	maxLen  int     // longest pattern
+	outMul  uint64  // see outIndex
+}
+
+// rawHit is a visit to output state state (premultiplied) ending at byte
+// end (exclusive): an occurrence of each pattern in a.outs for that state.
+type rawHit struct {
+	state uint32
+	end   int
+}
+
+func sameClass(c byte) byte {
+	if c == '-' {
+		return ' '
+	}
+	return c
+}
+
+// maxTable bounds states × classes: premultiplied state numbers must stay
+// below 1<<31 (see isOut), and a table that size is already 4 GiB.
+const maxTable = 1 << 30
+
+// buildAutomaton compiles patterns (non-empty byte strings) into a DFA.
+func buildAutomaton(patterns [][]byte) (*automaton, error) {
+	a := &automaton{lengths: make([]int32, len(patterns))}
+	nc := 1
+	for _, p := range patterns {
+		for _, c := range p {
+			c = sameClass(c)
+			if a.class[c] == 0 {
+				a.class[c] = uint8(nc)
+				nc++
+			}
+		}
+	}
+	a.class['-'] = a.class[' ']
+	a.nc = nc
+
+	// Trie with dense child arrays; state 0 is the root.
+	child := make([]int32, nc)
+	var own [][]int32 // patterns ending exactly at each state
+	own = append(own, nil)
+	for id, p := range patterns {
+		a.lengths[id] = int32(len(p))
+		a.maxLen = max(a.maxLen, len(p))
+		s := int32(0)
+		for _, c := range p {
+			cc := int(a.class[c])
+			next := child[int(s)*nc+cc]
+			if next == 0 {
+				next = int32(len(own))
+				own = append(own, nil)
+				child = append(child, make([]int32, nc)...)
+				child[int(s)*nc+cc] = next
+			}
+			s = next
+		}
+		own[s] = append(own[s], int32(id))
+	}
+	states := len(own)
+	if states*nc > maxTable {
+		return nil, fmt.Errorf("rule packs too large: %d automaton states × %d byte classes", states, nc)
+	}
+
+	// Breadth-first: failure links, full transitions and inherited outputs.
+	fail := make([]int32, states)
+	outs := make([][]int32, states)
+	delta := make([]int32, states*nc)
+	queue := make([]int32, 0, states)
+	for c := 0; c < nc; c++ {
+		if t := child[c]; t != 0 {
+			delta[c] = t
+			queue = append(queue, t)
+		}
+	}
+	outs[0] = own[0]
+	for qi := 0; qi < len(queue); qi++ {
+		s := queue[qi]
+		f := fail[s]
+		outs[s] = append(append([]int32(nil), own[s]...), outs[f]...)
+		for c := 0; c < nc; c++ {
+			t := child[int(s)*nc+c]
+			if t == 0 {
+				delta[int(s)*nc+c] = delta[int(f)*nc+c]
+				continue
+			}
+			delta[int(s)*nc+c] = t
+			fail[t] = delta[int(f)*nc+c]
+			queue = append(queue, t)
+		}
+	}
+
+	// Renumber: states without output first (root stays 0), then the rest.
+	order := make([]int32, states) // old id -> new id
+	newID := int32(0)
+	for pass := 0; pass < 2; pass++ {
+		for s := 0; s < states; s++ {
+			if (len(outs[s]) > 0) == (pass == 1) {
+				order[s] = newID
+				newID++
+			}
+		}
+	}
+	firstOut := int32(states)
+	for s := 0; s < states; s++ {
+		if len(outs[s]) > 0 && order[s] < firstOut {
+			firstOut = order[s]
+		}
+	}
+	a.outs = make([][]int32, states-int(firstOut))
+	a.delta = make([]uint32, states*nc)
+	for s := 0; s < states; s++ {
+		ns := int(order[s])
+		for c := 0; c < nc; c++ {
+			a.delta[ns*nc+c] = uint32(int(order[delta[s*nc+c]]) * nc)
+		}
+		if ns >= int(firstOut) {
+			a.outs[ns-int(firstOut)] = outs[s]
+		}
+	}
+	a.firstOut = uint32(int(firstOut) * nc)
+	a.outMul = (1<<32 + uint64(nc) - 1) / uint64(nc)
+	return a, nil
+}
+
+// scan appends every occurrence of every pattern in text to hits, in order
+// of end position.
+//
+// A DFA walk is bound by the latency of one table load per byte: each load
+// needs the previous state. scan therefore walks four slices of the text in
+// one loop, so that four independent loads are in flight. Each slice starts
+// maxLen-1 bytes early (the automaton's state depends on no more history
+// than that) and reports only hits ending inside its own slice.
+func (a *automaton) scan(text []byte, hits []rawHit, spare *[streams - 1][]rawHit) []rawHit {
+	n := len(text)
+	if a.maxLen == 0 {
+		return hits
+	}
+	if n < streams*2*a.maxLen {
+		return a.continueRange(text, 0, 0, 0, n, hits)
+	}
+	var bounds [streams + 1]int
+	for k := 0; k <= streams; k++ {
+		bounds[k] = n * k / streams
+	}
+	var starts [streams]int
+	for k := range starts {
+		starts[k] = max(0, bounds[k]-(a.maxLen-1))
+	}
+	// Run the four walks in lockstep over the shortest common length, then
+	// finish each alone. Output states are frequent (every common word of
+	// a rule is an anchor) and unpredictable, so the lockstep loop does not
+	// branch on them: it always writes the candidate hit and advances the
+	// buffer index by one only for an output state.
+	delta, class, first := a.delta, &a.class, a.firstOut
+	steps := n
+	for k := 0; k < streams; k++ {
+		steps = min(steps, bounds[k+1]-starts[k])
+	}
+	var bufs [streams][]rawHit
+	bufs[0] = hits
+	for k := 1; k < streams; k++ {
+		bufs[k] = spare[k-1][:0]
+	}
+	for k := range bufs {
+		bufs[k] = slices.Grow(bufs[k], steps+1)[:steps+1]
+	}
+	t0, t1, t2, t3 := text[starts[0]:starts[0]+steps], text[starts[1]:starts[1]+steps], text[starts[2]:starts[2]+steps], text[starts[3]:starts[3]+steps]
+	b0, b1, b2, b3 := bufs[0][:steps+1], bufs[1][:steps+1], bufs[2][:steps+1], bufs[3][:steps+1]
+	var s0, s1, s2, s3 uint32
+	var n0, n1, n2, n3 int
+	for i := range t0 {
+		s0 = delta[s0+uint32(class[t0[i]])]
+		s1 = delta[s1+uint32(class[t1[i]])]
+		s2 = delta[s2+uint32(class[t2[i]])]
+		s3 = delta[s3+uint32(class[t3[i]])]
+		b0[n0] = rawHit{s0, starts[0] + i + 1}
+		b1[n1] = rawHit{s1, starts[1] + i + 1}
+		b2[n2] = rawHit{s2, starts[2] + i + 1}
+		b3[n3] = rawHit{s3, starts[3] + i + 1}
+		n0 += isOut(s0, first)
+		n1 += isOut(s1, first)
+		n2 += isOut(s2, first)
+		n3 += isOut(s3, first)
+	}
+	ns := [streams]int{n0, n1, n2, n3}
+	st := [streams]uint32{s0, s1, s2, s3}
+	for k := 0; k < streams; k++ {
+		// Drop hits of the warm-up overlap, which the previous walk
+		// reports.
+		buf := bufs[k][:ns[k]]
+		skip := 0
+		for skip < len(buf) && buf[skip].end <= bounds[k] {
+			skip++
+		}
+		buf = append(buf[:0], buf[skip:]...)
+		bufs[k] = a.continueRange(text, st[k], starts[k]+steps, bounds[k], bounds[k+1], buf)
+	}
+	hits = bufs[0]
+	for k := 1; k < streams; k++ {
+		hits = append(hits, bufs[k]...)
+		spare[k-1] = bufs[k]
+	}
+	return hits
+}
+
+// isOut is 1 for an output state, 0 otherwise, computed without a branch:
+// states and firstOut are below 1<<31, so s-first wraps to a value with the
+// top bit set exactly when s < first.
+func isOut(s, first uint32) int { return int((s-first)>>31) ^ 1 }
+
+const streams = 4
+
+// continueRange walks text[from:to] from state s, reporting hits that end
+// after report.
+func (a *automaton) continueRange(text []byte, s uint32, from, report, to int, hits []rawHit) []rawHit {
+	delta, class, first := a.delta, &a.class, a.firstOut
+	for i := from; i < to; i++ {
+		s = delta[s+uint32(class[text[i]])]
+		if s >= first && i+1 > report {
+			hits = append(hits, rawHit{state: s, end: i + 1})
+		}
+	}
+	return hits
+}
+
+// outIndex numbers output state s (premultiplied) from 0, dividing by nc
+// with a multiply: s-firstOut is an exact multiple of nc, and for those the
+// rounded-up reciprocal gives the exact quotient.
+func (a *automaton) outIndex(s uint32) uint32 {
+	return uint32(uint64(s-a.firstOut) * a.outMul >> 32)
+}

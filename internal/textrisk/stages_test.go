@@ -1,0 +1,50 @@
+package textrisk
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// The stage benchmarks isolate the two per-byte passes that bound
+// Analyze's throughput, on the compliant testdata repeated to 64 KiB.
+
+func stageText(b *testing.B) string {
+	files, _ := filepath.Glob("testdata/compliant/*.txt")
+	var sb strings.Builder
+	for sb.Len() < 64<<10 {
+		for _, f := range files {
+			data, err := os.ReadFile(f)
+			if err != nil {
+				b.Fatal(err)
+			}
+			sb.Write(data)
+		}
+	}
+	return sb.String()[:64<<10]
+}
+
+func BenchmarkStageNormalize(b *testing.B) {
+	text := stageText(b)
+	var nt normText
+	b.SetBytes(int64(len(text)))
+	for b.Loop() {
+		normalize(&nt, text)
+	}
+}
+
+func BenchmarkStageScan(b *testing.B) {
+	e, err := Default()
+	if err != nil {
+		b.Fatal(err)
+	}
+	var nt normText
+	normalize(&nt, stageText(b))
+	var hits []rawHit
+	var spare [streams - 1][]rawHit
+	b.SetBytes(int64(len(nt.b)))
+	for b.Loop() {
+		hits = e.ac[Generic].scan(nt.b, hits[:0], &spare)
+	}
+}
