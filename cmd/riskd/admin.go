@@ -91,7 +91,10 @@ func tokenCreate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return err
 	}
 	defer st.Close()
-	app := usecase.NewApp(st, slog.New(slog.NewTextHandler(stderr, nil)))
+	app, err := usecase.NewApp(st, slog.New(slog.NewTextHandler(stderr, nil)))
+	if err != nil {
+		return err
+	}
 	secret, t, err := app.CreateToken(ctx, usecase.NewToken{SpaceSlug: *space, Role: r, Name: *name, RateLimit: *rate})
 	if err != nil {
 		return err
@@ -158,7 +161,10 @@ func tokenRevoke(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return err
 	}
 	defer st.Close()
-	app := usecase.NewApp(st, slog.New(slog.NewTextHandler(stderr, nil)))
+	app, err := usecase.NewApp(st, slog.New(slog.NewTextHandler(stderr, nil)))
+	if err != nil {
+		return err
+	}
 	revoked, err := app.RevokeToken(ctx, usecase.SystemActor, 0, key)
 	if err != nil {
 		return err

@@ -28,6 +28,8 @@ func commands() []command {
 		{"migrate", "apply pending database migrations and exit", runMigrate},
 		{"token", "create, list or revoke API tokens", runToken},
 		{"audit", "verify the hash-chained audit log", runAudit},
+		{"score", "score text offline with the compliance rule engine", runScore},
+		{"rules", "test rule packs against their own examples", runRules},
 		{"version", "print the version", runVersion},
 	}
 }

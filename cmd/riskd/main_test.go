@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"net"
 	"net/http"
@@ -182,5 +183,40 @@ func waitExit(cmd *exec.Cmd, d time.Duration) error {
 	case <-time.After(d):
 		_ = cmd.Process.Kill()
 		return context.DeadlineExceeded
+	}
+}
+
+func TestScoreAndRulesCommands(t *testing.T) {
+	code, out, errOut := cli(t, "score", "--scenario", "dispute", "we can't provide a provisional dispute credit until the investigation is completed")
+	if code != 0 || !strings.Contains(out, "(High)") || !strings.Contains(out, "12-cfr-1005.11") {
+		t.Fatalf("score = %d %q %q", code, out, errOut)
+	}
+	code, out, _ = cli(t, "score", "--scenario", "marketing_asset", "--json", "Guaranteed approval with no credit check!")
+	var res struct {
+		Type      string
+		RiskScore int
+		Findings  []struct{ RuleID string }
+	}
+	if code != 0 || json.Unmarshal([]byte(out), &res) != nil || res.Type != "analysis.screen.result" || len(res.Findings) == 0 {
+		t.Fatalf("score --json = %d %q", code, out)
+	}
+	if code, _, _ := cli(t, "score", "--scenario", "mortgage", "text"); code != 2 {
+		t.Fatalf("unknown scenario exited %d", code)
+	}
+	if code, out, _ := cli(t, "rules", "test"); code != 0 || !strings.Contains(out, "all examples pass") {
+		t.Fatalf("rules test = %d %q", code, out)
+	}
+
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "broken.yaml"), []byte("rules:\n  - id: x\n    title: [unclosed\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errOut = cli(t, "rules", "test", dir)
+	if code != 1 || !strings.Contains(errOut, "broken.yaml:") {
+		t.Fatalf("broken pack: rules test = %d %q", code, errOut)
+	}
+	code, _, errOut = cli(t, "serve", "--rules", dir, "--db", "sqlite://"+filepath.Join(t.TempDir(), "x.db"), "--addr", "127.0.0.1:0")
+	if code != 1 || !strings.Contains(errOut, "broken.yaml:") {
+		t.Fatalf("serve with a broken pack = %d %q", code, errOut)
 	}
 }

@@ -163,6 +163,26 @@ func TestSeveralNodes(t *testing.T) {
 		}
 	})
 
+	t.Run("a job enqueued through one node is worked and readable through the other", func(t *testing.T) {
+		status, body := a.do(t, "POST", "/api/v1/analysis/screen", admin,
+			`{"content":{"type":"text","text":"A police report is required."},"scenario":"dispute"}`)
+		var job struct{ ID, Status string }
+		if status != 202 || json.Unmarshal(body, &job) != nil {
+			t.Fatalf("submit: %d %s", status, body)
+		}
+		deadline := time.Now().Add(15 * time.Second)
+		for job.Status != "succeeded" && time.Now().Before(deadline) {
+			time.Sleep(50 * time.Millisecond)
+			status, body = b.do(t, "GET", "/api/v1/jobs/"+job.ID, admin, "")
+			if status != 200 || json.Unmarshal(body, &job) != nil {
+				t.Fatalf("node B: %d %s", status, body)
+			}
+		}
+		if job.Status != "succeeded" || !strings.Contains(string(body), "reg-e-police-report") {
+			t.Fatalf("job through node B: %s", body)
+		}
+	})
+
 	t.Run("a rate limit holds across both nodes", func(t *testing.T) {
 		status, body := a.do(t, "POST", "/api/v1/tokens", admin, `{"role":"assessor","rateLimit":5}`)
 		var tok struct{ Token string }

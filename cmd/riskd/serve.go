@@ -30,6 +30,7 @@ type serveConfig struct {
 	shutdownWait time.Duration
 	logLevel     string
 	logFormat    string
+	rules        string
 }
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -41,6 +42,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.IntVar(&c.rateLimit, "rate-limit", 100, "write requests per second per token (burst the same); a token's own limit wins")
 	fs.IntVar(&c.workers, "job-workers", 4, "jobs run at once on this node")
 	fs.DurationVar(&c.shutdownWait, "shutdown-timeout", 20*time.Second, "how long shutdown waits for requests and jobs in flight")
+	fs.StringVar(&c.rules, "rules", "", "directory of extra text-risk rule packs (*.yaml): they add to or override the built-in rules")
 	fs.StringVar(&c.logLevel, "log-level", "info", "debug, info, warn or error")
 	fs.StringVar(&c.logFormat, "log-format", "text", "text or json")
 	if err := parse(fs, args); err != nil {
@@ -61,6 +63,12 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 }
 
 func serve(ctx context.Context, c serveConfig, log *slog.Logger, stdout io.Writer) error {
+	// A broken rule pack stops start-up before anything else, naming the file
+	// and line.
+	engine, err := loadEngine(c.rules)
+	if err != nil {
+		return err
+	}
 	st, err := store.Open(ctx, c.db, store.Options{})
 	if err != nil {
 		return err
@@ -73,7 +81,11 @@ func serve(ctx context.Context, c serveConfig, log *slog.Logger, stdout io.Write
 	if len(applied) > 0 {
 		log.Info("migrations applied", "count", len(applied), "db", st.Target())
 	}
-	app := usecase.NewApp(st, log)
+	app, err := usecase.NewApp(st, log)
+	if err != nil {
+		return err
+	}
+	app.Text = engine
 	secret, err := app.Bootstrap(ctx)
 	if err != nil {
 		return fmt.Errorf("first start: %w", err)

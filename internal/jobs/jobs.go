@@ -44,6 +44,8 @@ func New(now time.Time, spaceID int64, jobType string, args any) (store.Job, err
 	if err != nil {
 		return store.Job{}, fmt.Errorf("job %s: encode args: %w", jobType, err)
 	}
+	// The store keeps microseconds: a job reads back exactly as created.
+	now = now.UTC().Truncate(time.Microsecond)
 	return store.Job{
 		ID: ids.JobID(now), SpaceID: spaceID, Type: jobType, Status: store.JobQueued, Args: b,
 		MaxAttempts: 5, RunAt: now, CreatedAt: now, UpdatedAt: now,

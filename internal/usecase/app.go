@@ -6,6 +6,7 @@ package usecase
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"time"
 
@@ -13,6 +14,7 @@ import (
 	"github.com/riskd/riskd/internal/auth"
 	"github.com/riskd/riskd/internal/jobs"
 	"github.com/riskd/riskd/internal/store"
+	"github.com/riskd/riskd/internal/textrisk"
 )
 
 // App is the set of dependencies every use case shares.
@@ -20,14 +22,21 @@ type App struct {
 	Store *store.Store
 	Now   func() time.Time
 	Log   *slog.Logger
+	// Text is the compliance text engine (built-in packs plus the operator's).
+	Text *textrisk.Engine
 	// JobsEnqueued is called after a transaction that enqueued jobs commits,
 	// so the local runner starts them without waiting for its next poll.
 	JobsEnqueued func()
 }
 
-// NewApp returns an App with the real clock.
-func NewApp(st *store.Store, log *slog.Logger) *App {
-	return &App{Store: st, Now: func() time.Time { return time.Now().UTC() }, Log: log, JobsEnqueued: func() {}}
+// NewApp returns an App with the real clock and the text engine of the
+// built-in rule packs; serve replaces it when the operator adds packs.
+func NewApp(st *store.Store, log *slog.Logger) (*App, error) {
+	engine, err := textrisk.Default()
+	if err != nil {
+		return nil, fmt.Errorf("built-in rule packs: %w", err)
+	}
+	return &App{Store: st, Now: func() time.Time { return time.Now().UTC() }, Log: log, Text: engine, JobsEnqueued: func() {}}, nil
 }
 
 // SystemActor is the actor id of changes made from the command line.

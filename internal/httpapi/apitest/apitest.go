@@ -50,7 +50,10 @@ func New(t testing.TB, b storetest.Backend, opt Options) *Env {
 	t.Helper()
 	logs := &Logs{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	app := usecase.NewApp(b.Store, log)
+	app, err := usecase.NewApp(b.Store, log)
+	if err != nil {
+		t.Fatal(err)
+	}
 	m := metrics.New()
 	if opt.Config.RateLimit == 0 {
 		opt.Config.RateLimit = 10000
