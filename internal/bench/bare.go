@@ -1,0 +1,81 @@
+package bench
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"path/filepath"
+	"runtime"
+	"time"
+
+	"github.com/riskd/riskd/internal/loadgen"
+)
+
+// ServeBareFlag is the riskd bench flag that runs ServeBare instead of the
+// harness; the harness starts the bare handler with it as its own process,
+// so it competes for the cores exactly as riskd serve does.
+const ServeBareFlag = "serve-bare"
+
+var bareBody = []byte(`{"status":"ok","service":"bare"}`)
+
+// ServeBare serves the bare handler riskd is compared against: the standard
+// library's server answering every GET with a small JSON body, plus the
+// allocation counter at /metrics that the harness reads from riskd too. It
+// prints "bare handler listening on http://ADDR" and serves until ctx ends.
+func ServeBare(ctx context.Context, addr string, stdout io.Writer) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(bareBody)
+	})
+	mux.HandleFunc("GET /metrics", func(w http.ResponseWriter, _ *http.Request) {
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		fmt.Fprintf(w, "go_memstats_mallocs_total %d\n", ms.Mallocs)
+	})
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	fmt.Fprintf(stdout, "bare handler listening on http://%s\n", ln.Addr())
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	select {
+	case err := <-served:
+		return err
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// measureBare starts the bare handler and load-tests it like a riskd
+// scenario: its throughput is the ceiling riskd's is compared with.
+func measureBare(ctx context.Context, cfg Config) (Row, error) {
+	cfg.logf("bare handler: the machine's ceiling")
+	p, err := startProcess(ctx, filepath.Join(cfg.OutDir, "bare.log"), cfg.Binary, "bench", "--"+ServeBareFlag, "127.0.0.1:0")
+	if err != nil {
+		return Row{}, err
+	}
+	r := Row{Scenario: "bare", What: "GET / of a bare net/http handler answering a small JSON body (the ceiling)"}
+	get := loadgen.Request{Method: http.MethodGet, Path: "/"}
+	err = p.measureLoad(ctx, cfg, cfg.Concurrency, workload{next: func(int) loadgen.Request { return get }}, &r)
+	err = errors.Join(err, p.stop())
+	if err != nil {
+		return r, err
+	}
+	if r.Errors > 0 {
+		return r, fmt.Errorf("%d requests failed, the first: %s", r.Errors, r.FirstError)
+	}
+	r.OfCeiling = 1
+	cfg.logf("bare handler: %s", r.Summary())
+	return r, nil
+}
