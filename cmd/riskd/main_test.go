@@ -108,10 +108,11 @@ func freeAddr(t *testing.T) string {
 	return l.Addr().String()
 }
 
-// startServe runs riskd serve and returns its stdout up to the listening line.
-func startServe(t *testing.T, bin, db, addr string) (*exec.Cmd, string) {
+// startServe runs riskd serve (with any extra flags) and returns its stdout
+// up to the listening line.
+func startServe(t *testing.T, bin, db, addr string, extra ...string) (*exec.Cmd, string) {
 	t.Helper()
-	cmd := exec.Command(bin, "serve", "--db", db, "--addr", addr)
+	cmd := exec.Command(bin, append([]string{"serve", "--db", db, "--addr", addr}, extra...)...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)

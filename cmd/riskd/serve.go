@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"os/signal"
 	"sync"
 	"syscall"
@@ -19,6 +20,7 @@ import (
 	"github.com/riskd/riskd/internal/metrics"
 	"github.com/riskd/riskd/internal/store"
 	"github.com/riskd/riskd/internal/usecase"
+	"github.com/riskd/riskd/internal/vendorrisk/source"
 )
 
 type serveConfig struct {
@@ -31,6 +33,9 @@ type serveConfig struct {
 	logLevel     string
 	logFormat    string
 	rules        string
+	pollInterval time.Duration
+	contact      string
+	allowPrivate bool
 }
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -43,14 +48,17 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.IntVar(&c.workers, "job-workers", 4, "jobs run at once on this node")
 	fs.DurationVar(&c.shutdownWait, "shutdown-timeout", 20*time.Second, "how long shutdown waits for requests and jobs in flight")
 	fs.StringVar(&c.rules, "rules", "", "directory of extra text-risk rule packs (*.yaml): they add to or override the built-in rules")
+	fs.DurationVar(&c.pollInterval, "poll-interval", usecase.DefaultVendorPollInterval, "how often every vendor risk source (status page, feed, EDGAR) is polled")
+	fs.StringVar(&c.contact, "source-contact", os.Getenv("RISKD_SOURCE_CONTACT"), "organisation and email added to the User-Agent of source polls, as SEC EDGAR asks (env RISKD_SOURCE_CONTACT)")
+	fs.BoolVar(&c.allowPrivate, "allow-private-sources", false, "let source URLs reach loopback and private addresses (refused by default: API users set these URLs)")
 	fs.StringVar(&c.logLevel, "log-level", "info", "debug, info, warn or error")
 	fs.StringVar(&c.logFormat, "log-format", "text", "text or json")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	c.db = *db
-	if c.maxBody <= 0 || c.rateLimit <= 0 || c.workers <= 0 {
-		fmt.Fprintln(stderr, "riskd serve: --max-body, --rate-limit and --job-workers must be positive")
+	if c.maxBody <= 0 || c.rateLimit <= 0 || c.workers <= 0 || c.pollInterval <= 0 {
+		fmt.Fprintln(stderr, "riskd serve: --max-body, --rate-limit, --job-workers and --poll-interval must be positive")
 		return errUsage
 	}
 	log, err := newLogger(stderr, c.logLevel, c.logFormat)
@@ -102,6 +110,9 @@ func serve(ctx context.Context, c serveConfig, log *slog.Logger, stdout io.Write
 	runner := jobs.NewRunner(st, app.Now, log, m, jobs.Options{Concurrency: c.workers, Drain: c.shutdownWait})
 	app.JobsEnqueued = runner.Notify
 	app.RegisterJobs(runner)
+	fetcher := source.NewFetcher(source.PublicClient(c.allowPrivate), version)
+	fetcher.UserAgent = source.UserAgent(version, c.contact)
+	app.RegisterVendorPolling(runner, fetcher, c.pollInterval)
 	// On PostgreSQL several nodes may serve one database, so the limit is
 	// kept there; on SQLite there is one node and memory is enough.
 	var limiter auth.Limiter = auth.NewLocalLimiter(time.Now)

@@ -20,7 +20,11 @@ const (
 	Conflict         Code = "conflict"
 	PayloadTooLarge  Code = "payload_too_large"
 	RateLimited      Code = "rate_limit_exceeded"
-	Internal         Code = "internal"
+	// UpstreamFailed: a server riskd called on the client's behalf (a
+	// vendor's status page, a feed, EDGAR) failed; the client did nothing
+	// wrong and may retry later.
+	UpstreamFailed Code = "upstream_failed"
+	Internal       Code = "internal"
 )
 
 // FieldError names one bad input field, in the client's own spelling
@@ -101,6 +105,9 @@ func (f *Fields) Check(ok bool, field, format string, args ...any) bool {
 
 // Merge appends the details of a validation error found under prefix.
 func (f *Fields) Merge(prefix string, err error) {
+	if err == nil {
+		return
+	}
 	var e *Error
 	if !errors.As(err, &e) {
 		f.Add(prefix, "%v", err)

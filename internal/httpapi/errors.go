@@ -21,7 +21,7 @@ type apiError struct {
 }
 
 type errorBody struct {
-	Code    errs.Code         `json:"code" doc:"Stable machine-readable code" enum:"invalid_json,validation_failed,unauthorized,forbidden,not_found,conflict,payload_too_large,rate_limit_exceeded,internal"`
+	Code    errs.Code         `json:"code" doc:"Stable machine-readable code" enum:"invalid_json,validation_failed,unauthorized,forbidden,not_found,conflict,payload_too_large,rate_limit_exceeded,upstream_failed,internal"`
 	Message string            `json:"message" doc:"Human-readable summary"`
 	Details []errs.FieldError `json:"details" doc:"One entry per bad field"`
 }
@@ -38,6 +38,7 @@ var statusOf = map[errs.Code]int{
 	errs.Conflict:         http.StatusConflict,
 	errs.PayloadTooLarge:  http.StatusRequestEntityTooLarge,
 	errs.RateLimited:      http.StatusTooManyRequests,
+	errs.UpstreamFailed:   http.StatusBadGateway,
 	errs.Internal:         http.StatusInternalServerError,
 }
 
@@ -50,6 +51,7 @@ var codeOf = map[int]errs.Code{
 	http.StatusConflict:              errs.Conflict,
 	http.StatusRequestEntityTooLarge: errs.PayloadTooLarge,
 	http.StatusTooManyRequests:       errs.RateLimited,
+	http.StatusBadGateway:            errs.UpstreamFailed,
 	http.StatusInternalServerError:   errs.Internal,
 }
 

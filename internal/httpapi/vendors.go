@@ -418,7 +418,7 @@ func pollError(err error, now time.Time) error {
 	}
 	msg := "polling the source failed: " + pe.Err.Error()
 	if !pe.Throttled {
-		return newAPIError(http.StatusBadGateway, "upstream_failed", msg, nil)
+		return newAPIError(http.StatusBadGateway, errs.UpstreamFailed, msg, nil)
 	}
 	e := errs.E(errs.RateLimited, "%s", msg)
 	if pe.RetryAt == nil {

@@ -59,15 +59,22 @@ func (e *RetryAfterError) Unwrap() error { return &e.StatusError }
 
 // UserAgent is the User-Agent riskd sends, naming the program and its
 // purpose so an upstream operator who sees the traffic knows what it is.
-func UserAgent(version string) string {
-	return "riskd/" + version + " (+vendor risk monitor)"
+// contact (an organisation and an email address, set by the operator) is
+// appended when given: SEC's fair-access policy asks automated EDGAR
+// clients to declare one.
+func UserAgent(version, contact string) string {
+	ua := "riskd/" + version + " (+vendor risk monitor)"
+	if contact = strings.Join(strings.Fields(contact), " "); contact != "" {
+		ua += " " + contact
+	}
+	return ua
 }
 
 // Fetcher performs bounded GET requests for the connectors.
 type Fetcher struct {
-	// Client sends the requests; nil means http.DefaultClient. Callers that
-	// let untrusted users configure source URLs should pass a client whose
-	// dialer refuses private and loopback addresses.
+	// Client sends the requests; nil means http.DefaultClient. riskd serve
+	// passes PublicClient, which refuses private and loopback addresses
+	// unless the operator allows them.
 	Client    *http.Client
 	UserAgent string
 	// Timeout bounds each request, body included.
@@ -81,7 +88,7 @@ type Fetcher struct {
 // NewFetcher returns a Fetcher with the default limits that identifies
 // itself as riskd of the given version.
 func NewFetcher(client *http.Client, version string) *Fetcher {
-	return &Fetcher{Client: client, UserAgent: UserAgent(version), Timeout: DefaultTimeout, MaxBytes: DefaultMaxBytes, Now: time.Now}
+	return &Fetcher{Client: client, UserAgent: UserAgent(version, ""), Timeout: DefaultTimeout, MaxBytes: DefaultMaxBytes, Now: time.Now}
 }
 
 // Get fetches rawURL and returns its body. Errors: *RetryAfterError for 429

@@ -205,3 +205,12 @@ func TestNewFetcherDefaults(t *testing.T) {
 		t.Fatalf("defaults %+v", f)
 	}
 }
+
+func TestUserAgentContact(t *testing.T) {
+	if got, want := UserAgent("1.2.0", "  Acme Corp   grc@acme.example \n"), "riskd/1.2.0 (+vendor risk monitor) Acme Corp grc@acme.example"; got != want {
+		t.Errorf("UserAgent with contact = %q, want %q", got, want)
+	}
+	if got, want := UserAgent("1.2.0", " "), "riskd/1.2.0 (+vendor risk monitor)"; got != want {
+		t.Errorf("UserAgent without contact = %q, want %q", got, want)
+	}
+}
