@@ -48,6 +48,8 @@ type Store struct {
 	dialect Dialect
 	w, r    *sql.DB
 	target  string // the database URL with any password removed, for logs
+	// wc and rc keep SQLite's statements prepared (nil on PostgreSQL).
+	wc, rc *stmtCache
 
 	migOnce sync.Once
 	mig     *goose.Provider
@@ -108,7 +110,7 @@ func openSQLite(ctx context.Context, path string, opt Options) (*Store, error) {
 	}
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)
-	return &Store{dialect: SQLite, w: w, r: r, target: "sqlite://" + path}, nil
+	return &Store{dialect: SQLite, w: w, r: r, wc: newStmtCache(w), rc: newStmtCache(r), target: "sqlite://" + path}, nil
 }
 
 func openPostgres(ctx context.Context, rawURL string, opt Options) (*Store, error) {
@@ -149,13 +151,28 @@ func (s *Store) Dialect() Dialect { return s.dialect }
 func (s *Store) Target() string { return s.target }
 
 // Reader is the executor for reads outside a transaction.
-func (s *Store) Reader() Q { return s.r }
+func (s *Store) Reader() Q {
+	if s.rc != nil {
+		return cachedDB{s.rc}
+	}
+	return s.r
+}
 
 // Writer is the executor for a single write outside a transaction.
-func (s *Store) Writer() Q { return s.w }
+func (s *Store) Writer() Q {
+	if s.wc != nil {
+		return cachedDB{s.wc}
+	}
+	return s.w
+}
 
-// Close closes the pools. No GroupTx may be running or start afterwards.
+// Close closes the pools, after the prepared statements that belong to them.
+// No GroupTx may be running or start afterwards.
 func (s *Store) Close() error {
+	if s.wc != nil {
+		s.wc.close()
+		s.rc.close()
+	}
 	err := s.w.Close()
 	if s.r != s.w {
 		err = errors.Join(err, s.r.Close())
