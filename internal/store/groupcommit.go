@@ -2,20 +2,32 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"sync"
 )
 
-// GroupTx runs fn in a transaction like Tx, but on SQLite it may share the
+// GroupTx runs fn in a transaction like Tx, but it may share the
 // transaction, and so the commit's fsync, with other GroupTx calls waiting at
 // the same moment. Each fn runs inside its own savepoint, so one failing fn
 // rolls back only its own writes. It returns once the shared commit is
-// durable. Use it on hot write paths (inline text-risk jobs); on PostgreSQL,
-// where commits from many connections already overlap, it is plain Tx.
+// durable. Use it on hot write paths (inline text-risk jobs).
+//
+// On SQLite there is one writer, so sharing the fsync is the whole gain. On
+// PostgreSQL every write that is audited also locks its space's audit chain
+// head until commit, so writes of one space commit one at a time; sharing
+// the transaction lets one lock and one fsync serve a whole group.
+//
+// As with Tx, fn may run more than once: on PostgreSQL a serialization
+// failure or deadlock, in fn or at commit, rolls the whole group back and
+// runs it again (a group holds the locks of all its members, so retrying
+// only the failed fn inside it could meet the same deadlock).
+//
+// fn runs with its caller's context detached from cancellation: a client
+// that goes away mid-statement must not abort the transaction it shares
+// with others (a caller already cancelled before its turn is skipped). A
+// panic in fn rolls back its own writes and is raised again in the caller.
 func (s *Store) GroupTx(ctx context.Context, fn func(tx Q) error) error {
-	if s.dialect != SQLite {
-		return s.Tx(ctx, fn)
-	}
 	s.groupOnce.Do(func() {
 		s.group = make(chan *groupOp, 1024)
 		go s.groupCommitLoop()
@@ -26,14 +38,29 @@ func (s *Store) GroupTx(ctx context.Context, fn func(tx Q) error) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
-	return <-op.done
+	err := <-op.done
+	if p, ok := err.(groupPanic); ok {
+		panic(p.value)
+	}
+	return err
 }
 
 type groupOp struct {
 	ctx  context.Context
 	fn   func(tx Q) error
 	done chan error
+
+	// Kept by the group loop across retries of the group.
+	runs   int   // how many times fn has run
+	failed bool  // fn failed (or ctx ended): its writes are rolled back, err is final
+	err    error // fn's result
+
 }
+
+// groupPanic carries a panic in fn back to its caller.
+type groupPanic struct{ value any }
+
+func (p groupPanic) Error() string { return fmt.Sprintf("panic: %v", p.value) }
 
 // groupState is embedded in Store.
 type groupState struct {
@@ -62,34 +89,97 @@ func (s *Store) groupCommitLoop() {
 	}
 }
 
+// maxGroupAttempts matches Tx: the first run and three retries, counted
+// for each fn and for the group's own statements (savepoints, commit).
+const maxGroupAttempts = 4
+
 func (s *Store) commitGroup(batch []*groupOp) {
-	results := make([]error, len(batch))
-	err := s.tx(context.Background(), func(tx Q) error {
-		for i, op := range batch {
-			if err := op.ctx.Err(); err != nil {
-				results[i] = err
-				continue
-			}
-			if _, err := tx.ExecContext(op.ctx, "SAVEPOINT g"); err != nil {
-				return fmt.Errorf("savepoint: %w", err)
-			}
-			if err := op.fn(tx); err != nil {
-				results[i] = err
-				if _, rerr := tx.ExecContext(context.Background(), "ROLLBACK TO g"); rerr != nil {
-					return fmt.Errorf("rollback to savepoint: %w", rerr)
-				}
-			}
-			if _, err := tx.ExecContext(context.Background(), "RELEASE g"); err != nil {
-				return fmt.Errorf("release savepoint: %w", err)
+	var err error
+	for groupFailures := 0; ; {
+		var fnFailed bool
+		err = s.tx(context.Background(), func(tx Q) error {
+			var err error
+			fnFailed, err = runGroup(tx, batch)
+			return err
+		})
+		if err == nil || !retryable(err) {
+			break
+		}
+		// A retry caused by a fn is bounded by that fn's own count.
+		if !fnFailed {
+			if groupFailures++; groupFailures == maxGroupAttempts {
+				break
 			}
 		}
-		return nil
-	})
-	for i, op := range batch {
+	}
+	for _, op := range batch {
 		if err != nil {
 			op.done <- err // the whole transaction failed: nothing was written
 			continue
 		}
-		op.done <- results[i]
+		op.done <- op.err
 	}
+}
+
+// runGroup runs each op's fn in its own savepoint of tx. An op that fails
+// is done: its savepoint is rolled back and its error kept, and a retry of
+// the group does not run it again (as Tx would not). A retryable failure
+// is the exception while that fn has run fewer than maxGroupAttempts times:
+// it fails the whole group (fnFailed), so that the group is retried.
+func runGroup(tx Q, batch []*groupOp) (fnFailed bool, err error) {
+	// The shared transaction's own statements never take a caller's context.
+	bg := context.Background()
+	for _, op := range batch {
+		if op.failed {
+			continue
+		}
+		if err := op.ctx.Err(); err != nil {
+			op.failed, op.err = true, err
+			continue
+		}
+		if _, err := tx.ExecContext(bg, "SAVEPOINT g"); err != nil {
+			return false, fmt.Errorf("savepoint: %w", err)
+		}
+		op.runs++
+		if err := callGroupFn(op.fn, detached{tx}); err != nil {
+			if op.runs < maxGroupAttempts && retryable(err) {
+				return true, err
+			}
+			op.failed, op.err = true, err
+			if _, rerr := tx.ExecContext(bg, "ROLLBACK TO g"); rerr != nil {
+				return false, fmt.Errorf("rollback to savepoint: %w", rerr)
+			}
+		}
+		if _, err := tx.ExecContext(bg, "RELEASE g"); err != nil {
+			return false, fmt.Errorf("release savepoint: %w", err)
+		}
+	}
+	return false, nil
+}
+
+// callGroupFn runs fn, turning a panic into a groupPanic error so that the
+// group goes on and the panic reaches the caller that caused it.
+func callGroupFn(fn func(Q) error, q Q) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = groupPanic{p}
+		}
+	}()
+	return fn(q)
+}
+
+// detached runs every statement without its context's cancellation (the
+// context's values are kept).
+type detached struct{ q Q }
+
+func (d detached) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return d.q.ExecContext(context.WithoutCancel(ctx), query, args...)
+}
+
+func (d detached) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return d.q.QueryContext(context.WithoutCancel(ctx), query, args...)
+}
+
+func (d detached) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	return d.q.QueryRowContext(context.WithoutCancel(ctx), query, args...)
 }

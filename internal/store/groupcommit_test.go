@@ -7,6 +7,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/jackc/pgx/v5/pgconn"
+
 	"github.com/riskd/riskd/internal/store"
 	"github.com/riskd/riskd/internal/store/storetest"
 )
@@ -58,6 +60,158 @@ func TestGroupTxIsolatesFailures(t *testing.T) {
 		cancel()
 		if err := s.GroupTx(cancelled, func(store.Q) error { return nil }); !errors.Is(err, context.Canceled) {
 			t.Fatalf("cancelled GroupTx = %v", err)
+		}
+	})
+}
+
+// A statement that fails inside a fn (on PostgreSQL it aborts the shared
+// transaction until the savepoint is rolled back), a caller that cancels its
+// context while its fn runs, and a fn that panics: each affects only its own
+// call.
+func TestGroupTxFailingStatementsCancelAndPanic(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		ctx := context.Background()
+		s := b.Store
+		storetest.MustExec(t, s.Writer(), `CREATE TABLE gt (n INTEGER PRIMARY KEY)`)
+		const n = 120
+		var wg sync.WaitGroup
+		errs := make([]error, n)
+		panics := make([]any, n)
+		for i := 0; i < n; i++ {
+			wg.Add(1)
+			go func(i int) {
+				defer wg.Done()
+				defer func() { panics[i] = recover() }()
+				opCtx, cancel := context.WithCancel(ctx)
+				defer cancel()
+				errs[i] = s.GroupTx(opCtx, func(tx store.Q) error {
+					if _, err := tx.ExecContext(opCtx, `INSERT INTO gt (n) VALUES ($1)`, i); err != nil {
+						return err
+					}
+					switch i % 4 {
+					case 1: // a unique violation after a good write
+						_, err := tx.ExecContext(opCtx, `INSERT INTO gt (n) VALUES ($1)`, i)
+						return err
+					case 2: // the caller goes away mid-fn: its statements still run
+						cancel()
+						_, err := tx.ExecContext(opCtx, `INSERT INTO gt (n) VALUES ($1)`, i+10000)
+						return err
+					case 3:
+						panic(fmt.Sprintf("op %d panics", i))
+					}
+					return nil
+				})
+			}(i)
+		}
+		wg.Wait()
+		want := map[int]bool{}
+		for i := 0; i < n; i++ {
+			switch i % 4 {
+			case 0, 2:
+				if errs[i] != nil || panics[i] != nil {
+					t.Fatalf("op %d: err = %v, panic = %v", i, errs[i], panics[i])
+				}
+				want[i] = true
+				if i%4 == 2 {
+					want[i+10000] = true
+				}
+			case 1:
+				if !store.IsUniqueViolation(errs[i]) {
+					t.Fatalf("op %d: err = %v, want a unique violation", i, errs[i])
+				}
+			case 3:
+				if panics[i] != fmt.Sprintf("op %d panics", i) {
+					t.Fatalf("op %d: panic = %v, err = %v", i, panics[i], errs[i])
+				}
+			}
+		}
+		rows, err := s.Reader().QueryContext(ctx, `SELECT n FROM gt`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		got := map[int]bool{}
+		for rows.Next() {
+			var v int
+			if err := rows.Scan(&v); err != nil {
+				t.Fatal(err)
+			}
+			if !want[v] {
+				t.Fatalf("row %d written by a failed op", v)
+			}
+			got[v] = true
+		}
+		if err := rows.Err(); err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != len(want) {
+			t.Fatalf("%d rows, want %d", len(got), len(want))
+		}
+	})
+}
+
+// A serialization failure or deadlock in a fn rolls the group back and runs
+// it again, like Tx; one that persists fails only its own call.
+func TestGroupTxRetriesSerializationFailures(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		ctx := context.Background()
+		s := b.Store
+		storetest.MustExec(t, s.Writer(), `CREATE TABLE gt (n INTEGER PRIMARY KEY)`)
+		var mu sync.Mutex
+		calls := map[int]int{}
+		const n = 60
+		var wg sync.WaitGroup
+		errs := make([]error, n)
+		for i := 0; i < n; i++ {
+			wg.Add(1)
+			go func(i int) {
+				defer wg.Done()
+				errs[i] = s.GroupTx(ctx, func(tx store.Q) error {
+					mu.Lock()
+					calls[i]++
+					c := calls[i]
+					mu.Unlock()
+					// Every op writes first: a retry must not find its own
+					// earlier write (nor another op's) committed.
+					if _, err := tx.ExecContext(ctx, `INSERT INTO gt (n) VALUES ($1)`, i); err != nil {
+						return err
+					}
+					switch {
+					case i == 7: // always fails
+						return fmt.Errorf("op %d: %w", i, &pgconn.PgError{Code: "40001"})
+					case i%10 == 3 && c == 1: // fails once
+						return &pgconn.PgError{Code: "40P01"}
+					case i%10 == 5: // fails for good: not run again
+						return fmt.Errorf("op %d fails", i)
+					}
+					return nil
+				})
+			}(i)
+		}
+		wg.Wait()
+		for i, err := range errs {
+			var pg *pgconn.PgError
+			if (i == 7 || i%10 == 5) != (err != nil) || (i == 7 && (!errors.As(err, &pg) || pg.Code != "40001")) {
+				t.Fatalf("op %d: err = %v", i, err)
+			}
+			if i%10 == 5 && calls[i] != 1 {
+				t.Fatalf("op %d failed for good but ran %d times", i, calls[i])
+			}
+		}
+		if calls[7] != 4 {
+			t.Fatalf("the always failing op ran %d times, want 4", calls[7])
+		}
+		for i := 3; i < n; i += 10 {
+			if calls[i] < 2 {
+				t.Fatalf("op %d ran %d times, want a retry", i, calls[i])
+			}
+		}
+		var got int
+		if err := s.Reader().QueryRowContext(ctx, `SELECT count(*) FROM gt`).Scan(&got); err != nil {
+			t.Fatal(err)
+		}
+		if want := n - 1 - n/10; got != want {
+			t.Fatalf("%d rows, want %d", got, want)
 		}
 	})
 }

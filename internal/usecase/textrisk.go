@@ -76,7 +76,7 @@ func (a *App) analyze(text string, scenario textrisk.Scenario) (res textrisk.Res
 
 // AssessTextRisk scores text inline and stores the finished job before it
 // returns, so the same envelope can be read back later, also after a crash.
-// Concurrent submits share one durable commit on SQLite (store.GroupTx).
+// Concurrent submits share one durable commit (store.GroupTx).
 func (a *App) AssessTextRisk(ctx context.Context, p auth.Principal, text string, scenario textrisk.Scenario) (store.Job, error) {
 	sum := sha256.Sum256([]byte(text))
 	j, err := jobs.New(a.Now(), p.Space.ID, JobRiskAssessment, riskJobArgs{
