@@ -16,7 +16,7 @@ import (
 )
 
 func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("bench", "bench [--duration 10s] [--concurrency 64] [--scenarios LIST] [--postgres URL] [--out DIR] [--skip-micro]", stderr)
+	fs := newFlags("bench", "bench [--duration 10s] [--concurrency 64] [--scenarios LIST] [--postgres URL] [--out DIR] [--skip-micro] [--profile]", stderr)
 	duration := fs.Duration("duration", 10*time.Second, "measured time per load scenario, after a 1s warm-up")
 	concurrency := fs.Int("concurrency", 64, "load generator clients")
 	list := fs.String("scenarios", "all", "comma list of scenarios to run: "+strings.Join(bench.Scenarios(), ", ")+
@@ -25,6 +25,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		"also run on PostgreSQL: a database URL in which a fresh schema is created and dropped afterwards (env RISKD_BENCH_POSTGRES)")
 	out := fs.String("out", "bench-out", "directory for results.md, micro.txt and the servers' logs")
 	skipMicro := fs.Bool("skip-micro", false, "skip the Go micro-benchmarks")
+	profile := fs.Bool("profile", false, "save a CPU profile of riskd during each measured load run in the --out directory (go tool pprof)")
 	bare := fs.String(bench.ServeBareFlag, "", "internal: serve the bare handler on this address instead (the harness starts itself so)")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -49,7 +50,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	cfg := bench.Config{
 		Binary: bin, ModuleDir: bench.FindModule(cwd), Duration: *duration, Concurrency: *concurrency,
-		Scenarios: names, Postgres: *pg, OutDir: *out, SkipMicro: *skipMicro,
+		Scenarios: names, Postgres: *pg, OutDir: *out, SkipMicro: *skipMicro, Profile: *profile,
 		Command: benchCommand(fs), Log: stderr,
 	}
 	if err := cfg.Check(); err != nil {

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/signal"
 	"sync"
@@ -36,6 +37,7 @@ type serveConfig struct {
 	pollInterval time.Duration
 	contact      string
 	allowPrivate bool
+	debugAddr    string
 }
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -51,6 +53,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.DurationVar(&c.pollInterval, "poll-interval", usecase.DefaultVendorPollInterval, "how often every vendor risk source (status page, feed, EDGAR) is polled")
 	fs.StringVar(&c.contact, "source-contact", os.Getenv("RISKD_SOURCE_CONTACT"), "organisation and email added to the User-Agent of source polls, as SEC EDGAR asks (env RISKD_SOURCE_CONTACT)")
 	fs.BoolVar(&c.allowPrivate, "allow-private-sources", false, "let source URLs reach loopback and private addresses (refused by default: API users set these URLs)")
+	fs.StringVar(&c.debugAddr, "debug-addr", os.Getenv("RISKD_DEBUG_ADDR"), "serve Go's pprof profiles on this address, e.g. 127.0.0.1:6060 (off by default; no authentication: keep it on loopback) (env RISKD_DEBUG_ADDR)")
 	fs.StringVar(&c.logLevel, "log-level", "info", "debug, info, warn or error")
 	fs.StringVar(&c.logFormat, "log-format", "text", "text or json")
 	if err := parse(fs, args); err != nil {
@@ -134,6 +137,18 @@ func serve(ctx context.Context, c serveConfig, log *slog.Logger, stdout io.Write
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
+	if c.debugAddr != "" {
+		dln, err := net.Listen("tcp", c.debugAddr)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("--debug-addr: %w", err)
+		}
+		// Printed before the listening line, which tools wait for.
+		fmt.Fprintf(stdout, "riskd debug (pprof) on http://%s/debug/pprof/\n", dln.Addr())
+		dsrv := &http.Server{Handler: pprofHandler(), ReadHeaderTimeout: 10 * time.Second}
+		go func() { _ = dsrv.Serve(dln) }()
+		defer dsrv.Close()
+	}
 	log.Info("riskd serving", "addr", ln.Addr().String(), "db", st.Target(), "version", version)
 	fmt.Fprintf(stdout, "riskd listening on http://%s (docs at /docs)\n", ln.Addr())
 
@@ -162,4 +177,16 @@ func serve(ctx context.Context, c serveConfig, log *slog.Logger, stdout io.Write
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// pprofHandler serves the runtime's profiles (net/http/pprof) on the
+// separate debug listener, never on the API's.
+func pprofHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	return mux
 }

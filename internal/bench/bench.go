@@ -40,8 +40,11 @@ type Config struct {
 	Postgres    string        // a database to create a fresh schema in; empty: SQLite only
 	OutDir      string        // where results.md, micro.txt and the server logs go
 	SkipMicro   bool
-	Command     string    // the command line, recorded in the report
-	Log         io.Writer // progress lines
+	// Profile saves a CPU profile of riskd during each measured load run
+	// in OutDir (cpu-BACKEND-SCENARIO-CLIENTS.pprof).
+	Profile bool
+	Command string    // the command line, recorded in the report
+	Log     io.Writer // progress lines
 }
 
 // maxRequests bounds every load run's count; with the duration it bounds the
@@ -313,9 +316,20 @@ func (p *process) measureLoad(ctx context.Context, cfg Config, clients int, wl w
 	}
 	p.resetPeakRSS()
 	lg.Duration = cfg.Duration
+	var profiled chan error
+	if cfg.Profile && p.debug != "" { // the bare handler has no profiles
+		profiled = make(chan error, 1)
+		path := filepath.Join(cfg.OutDir, fmt.Sprintf("cpu-%s-%s-%d.pprof", r.Backend, r.Scenario, clients))
+		go func() { profiled <- p.cpuProfile(ctx, cfg.Duration, path) }()
+	}
 	res, err := loadgen.Run(ctx, lg, wl.next)
 	if err != nil {
 		return err
+	}
+	if profiled != nil {
+		if err := <-profiled; err != nil {
+			return err
+		}
 	}
 	after, err := p.mallocs(ctx)
 	if err != nil {

@@ -79,8 +79,11 @@ func newEnv(ctx context.Context, cfg Config, backend string) (e *env, err error)
 	e.space, e.actorID = tok.Space, tok.ID
 	e.header = http.Header{"Authorization": {"Bearer " + secret}, "Content-Type": {"application/json"}}
 
-	e.srv, err = startProcess(ctx, filepath.Join(cfg.OutDir, "riskd-"+backend+".log"), cfg.Binary,
-		"serve", "--db", dbURL, "--addr", "127.0.0.1:0", "--rate-limit", serveRateLimit, "--log-level", "warn")
+	args := []string{"serve", "--db", dbURL, "--addr", "127.0.0.1:0", "--rate-limit", serveRateLimit, "--log-level", "warn"}
+	if cfg.Profile {
+		args = append(args, "--debug-addr", "127.0.0.1:0")
+	}
+	e.srv, err = startProcess(ctx, filepath.Join(cfg.OutDir, "riskd-"+backend+".log"), cfg.Binary, args...)
 	if err != nil {
 		return e, err
 	}

@@ -18,10 +18,11 @@ import (
 
 // process is a server the harness started: riskd serve or the bare handler.
 type process struct {
-	cmd  *exec.Cmd
-	base string // http://127.0.0.1:port
-	log  *os.File
-	done chan error
+	cmd   *exec.Cmd
+	base  string // http://127.0.0.1:port
+	debug string // riskd's pprof listener, http://127.0.0.1:port, when started with --debug-addr
+	log   *os.File
+	done  chan error
 }
 
 // startTimeout bounds a server's start-up (migrations on a fresh database
@@ -58,6 +59,12 @@ func startProcess(ctx context.Context, logPath, bin string, args ...string) (*pr
 		for sc.Scan() {
 			line := sc.Text()
 			fmt.Fprintln(logf, line)
+			// riskd serve prints its debug listener before the listening
+			// line, so p.debug is set before p.base is handed over.
+			if _, after, ok := strings.Cut(line, "debug (pprof) on http://"); ok {
+				hostPort, _, _ := strings.Cut(after, "/")
+				p.debug = "http://" + hostPort
+			}
 			if _, after, ok := strings.Cut(line, "listening on http://"); ok {
 				hostPort, _, _ := strings.Cut(after, " ")
 				select {
@@ -148,4 +155,30 @@ func (p *process) peakRSS() int64 {
 		}
 	}
 	return 0
+}
+
+// cpuProfile saves a CPU profile of the server taken over d to path.
+func (p *process) cpuProfile(ctx context.Context, d time.Duration, path string) error {
+	secs := max(1, int(d.Round(time.Second)/time.Second))
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, fmt.Sprintf("%s/debug/pprof/profile?seconds=%d", p.debug, secs), nil)
+	if err != nil {
+		return err
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("profile: %w", err)
+	}
+	defer res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		return fmt.Errorf("profile: HTTP %d", res.StatusCode)
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(f, res.Body); err != nil {
+		f.Close()
+		return fmt.Errorf("profile: %w", err)
+	}
+	return f.Close()
 }
