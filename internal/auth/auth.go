@@ -110,6 +110,13 @@ func HashMatches(stored, presented string) bool {
 	return subtle.ConstantTimeCompare([]byte(stored), []byte(presented)) == 1
 }
 
+// tokenRE matches a token anywhere in a text.
+var tokenRE = regexp.MustCompile(regexp.QuoteMeta(TokenPrefix) + `[A-Za-z0-9_-]{43}`)
+
+// ContainsToken reports whether b holds a token secret, which must then
+// never be stored (only its hash is).
+func ContainsToken(b []byte) bool { return tokenRE.Match(b) }
+
 // LooksLikeToken rejects obviously malformed credentials before any lookup.
 func LooksLikeToken(s string) bool {
 	return strings.HasPrefix(s, TokenPrefix) && len(s) == len(TokenPrefix)+43

@@ -30,6 +30,12 @@ func (s *Server) guardBody(ctx huma.Context, next func(huma.Context)) {
 		s.writeHumaErr(ctx, errs.E(errs.InvalidJSON, "request body is nested deeper than %d levels", maxJSONDepth))
 		return
 	}
+	// huma lets a JSON null stand for a required body, and the handler
+	// then runs on an empty input: a write with nothing in it.
+	if op := ctx.Operation(); op != nil && op.RequestBody != nil && op.RequestBody.Required && string(bytes.TrimSpace(body)) == "null" {
+		s.writeHumaErr(ctx, errs.Invalid("body", "expected a JSON object, not null"))
+		return
+	}
 	next(&bufferedContext{humaContext: ctx, body: body})
 }
 

@@ -10,11 +10,16 @@ import (
 
 	"github.com/danielgtaylor/huma/v2"
 
+	"github.com/riskd/riskd/internal/auth"
 	"github.com/riskd/riskd/internal/errs"
 )
 
 // idempotencyHeader names the key a client sends to make a POST safe to retry.
 const idempotencyHeader = "Idempotency-Key"
+
+// withheldContentType is stored instead of a response that held a secret:
+// a replay of its key is refused (409) rather than answered.
+const withheldContentType = "riskd/withheld"
 
 // idempotent replays the stored response of an earlier POST with the same
 // Idempotency-Key and body, and refuses the key with another body (409). The
@@ -59,6 +64,10 @@ func (s *Server) idempotent(ctx huma.Context, next func(huma.Context)) {
 	case rec != nil && rec.Status == 0:
 		s.writeHumaErr(ctx, errs.Conflictf("a request with Idempotency-Key %q is still being processed", key))
 		return
+	case rec != nil && rec.ContentType == withheldContentType:
+		ctx.SetHeader("Idempotent-Replayed", "true")
+		s.writeHumaErr(ctx, errs.Conflictf("the request with Idempotency-Key %q succeeded; its response held a secret that is shown only once, so it cannot be replayed", key))
+		return
 	case rec != nil:
 		ctx.SetHeader("Content-Type", rec.ContentType)
 		ctx.SetHeader("Idempotent-Replayed", "true")
@@ -79,7 +88,13 @@ func (s *Server) idempotent(ctx huma.Context, next func(huma.Context)) {
 	next(rc)
 	status := rc.Status()
 	if status >= 200 && status < 300 {
-		if err := st.CompleteIdemKey(ctx.Context(), st.Writer(), p.Space.ID, key, status, rc.contentType, rc.out.Bytes()); err != nil {
+		contentType, out := rc.contentType, rc.out.Bytes()
+		if auth.ContainsToken(out) {
+			// A token secret is stored only as its hash: keep the key
+			// (a retry must not create another) but not the response.
+			contentType, out = withheldContentType, nil
+		}
+		if err := st.CompleteIdemKey(ctx.Context(), st.Writer(), p.Space.ID, key, status, contentType, out); err != nil {
 			s.log.ErrorContext(ctx.Context(), "record idempotent response", "err", err)
 			return
 		}
