@@ -641,7 +641,10 @@ func (s *Store) Methodologies(ctx context.Context, q Q, spaceID int64) ([]Method
 // ActivateMethodology makes a draft the active version and retires the
 // version it replaces.
 func (s *Store) ActivateMethodology(ctx context.Context, q Q, spaceID int64, version int, by string, at time.Time) error {
-	if _, err := q.ExecContext(ctx, `UPDATE risk_methodologies SET status = 'retired' WHERE space_id = $1 AND status = 'active'`, spaceID); err != nil {
+	// Retire the active version only if the draft is there, so a refused
+	// activation changes nothing even outside a transaction.
+	if _, err := q.ExecContext(ctx, `UPDATE risk_methodologies SET status = 'retired' WHERE space_id = $1 AND status = 'active'
+		AND EXISTS (SELECT 1 FROM risk_methodologies WHERE space_id = $1 AND version = $2 AND status = 'draft')`, spaceID, version); err != nil {
 		return fmt.Errorf("retire methodology: %w", err)
 	}
 	res, err := q.ExecContext(ctx, `UPDATE risk_methodologies SET status = 'active', activated_at = $3, activated_by = $4
