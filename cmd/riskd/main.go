@@ -30,6 +30,7 @@ func commands() []command {
 		{"audit", "verify the hash-chained audit log", runAudit},
 		{"score", "score text offline with the compliance rule engine", runScore},
 		{"rules", "test rule packs against their own examples", runRules},
+		{"methodology", "import country tables into the customer risk methodology", runMethodology},
 		{"bench", "run the benchmarks and the load test", runBench},
 		{"version", "print the version", runVersion},
 	}

@@ -1,6 +1,7 @@
 package customer
 
 import (
+	"bufio"
 	_ "embed"
 	"encoding/csv"
 	"errors"
@@ -85,7 +86,13 @@ const maxCSVErrors = 50
 // case. Every problem is reported at once as a validation error whose field
 // names the line and column, for example "line 7, column fsi".
 func ParseCountriesCSV(r io.Reader) (map[string]CountryFactors, error) {
-	cr := csv.NewReader(r)
+	// The byte order mark goes before the reader sees the first line, so a
+	// file that starts with a comment is still read as one.
+	br := bufio.NewReader(r)
+	if bom, err := br.Peek(3); err == nil && string(bom) == "\ufeff" {
+		_, _ = br.Discard(3)
+	}
+	cr := csv.NewReader(br)
 	cr.Comment = '#'
 	cr.FieldsPerRecord = -1 // a wrong field count is reported with its line, below
 	cr.TrimLeadingSpace = true
@@ -115,9 +122,6 @@ func ParseCountriesCSV(r io.Reader) (map[string]CountryFactors, error) {
 		line, _ := cr.FieldPos(0)
 		if header {
 			header = false
-			if len(rec) > 0 {
-				rec[0] = strings.TrimPrefix(rec[0], "\ufeff")
-			}
 			if !isHeader(rec) {
 				add(fmt.Sprintf("line %d", line), "header must be %s", strings.Join(countryColumns[:], ","))
 				break

@@ -200,6 +200,12 @@ func TestParseCountriesCSV(t *testing.T) {
 	if len(rows) != 2 || *sg.CPI != 0.16 || *sg.FSI != 0.2 || je.CPI != nil || je.FSI != nil || *je.OECD != 0.5 {
 		t.Errorf("rows %+v", rows)
 	}
+	// A spreadsheet's byte order mark before a leading comment line (the
+	// documented example file) is still a comment.
+	rows, err = customer.ParseCountriesCSV(strings.NewReader("\ufeff# CPI 2025, FATF February 2027\ncountry,cpi,fsi,fatf,oecd\nKP,0.85,0.76,1,0\n"))
+	if err != nil || len(rows) != 1 || *rows["KP"].FATF != 1 {
+		t.Errorf("BOM and comment first: %+v, %v", rows, err)
+	}
 	for _, tc := range []struct {
 		name   string
 		in     string

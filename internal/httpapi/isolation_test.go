@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -97,19 +98,24 @@ func TestIsolationMatrix(t *testing.T) {
 						ghost = strings.ReplaceAll(ghost, n[0], mutate(v))
 					}
 				}
+				// Routes that require the tenant header get each token's own.
+				mine, theirs := []string(nil), []string(nil)
+				if requiresHeader(op, "X-Domain-ID") {
+					mine, theirs = []string{"X-Domain-ID", "1"}, []string{"X-Domain-ID", otherSpaceID(t, e)}
+				}
 				t.Run(method+" "+path, func(t *testing.T) {
 					for _, r := range auth.Roles() {
 						if r >= minRole {
 							break
 						}
-						e.Do(method, concrete, e.Tokens[r], `{}`).ExpectError(t, http.StatusForbidden, "forbidden")
+						e.Do(method, concrete, e.Tokens[r], `{}`, mine...).ExpectError(t, http.StatusForbidden, "forbidden")
 					}
-					e.Do(method, concrete, "", `{}`).ExpectError(t, http.StatusUnauthorized, "unauthorized")
-					res := e.Do(method, concrete, e.OtherTokens[auth.Admin], `{}`)
+					e.Do(method, concrete, "", `{}`, mine...).ExpectError(t, http.StatusUnauthorized, "unauthorized")
+					res := e.Do(method, concrete, e.OtherTokens[auth.Admin], `{}`, theirs...)
 					if concrete != path { // a route to one of default's resources
 						// Another space learns nothing: it gets what the
 						// owner gets for a resource that does not exist.
-						missing := e.Do(method, ghost, e.Tokens[auth.Admin], `{}`)
+						missing := e.Do(method, ghost, e.Tokens[auth.Admin], `{}`, mine...)
 						if res.Status != missing.Status || (res.Status != http.StatusNotFound && res.Status != http.StatusForbidden && res.Status != http.StatusUnprocessableEntity) {
 							t.Fatalf("another space's token got %d (a missing resource gets %d): %s", res.Status, missing.Status, res.Body)
 						}
@@ -126,6 +132,25 @@ func TestIsolationMatrix(t *testing.T) {
 			}
 		}
 	})
+}
+
+// requiresHeader reports whether an operation declares a required header.
+func requiresHeader(op *huma.Operation, name string) bool {
+	for _, p := range op.Parameters {
+		if p.In == "header" && p.Required && strings.EqualFold(p.Name, name) {
+			return true
+		}
+	}
+	return false
+}
+
+// otherSpaceID is the id of the space of e.OtherTokens.
+func otherSpaceID(t *testing.T, e *apitest.Env) string {
+	var who struct {
+		Space struct{ ID int64 } `json:"space"`
+	}
+	e.Do("GET", "/api/v1/whoami", e.OtherTokens[auth.Viewer], nil).Expect(t, 200).JSON(t, &who)
+	return strconv.FormatInt(who.Space.ID, 10)
 }
 
 // mutate changes the last character of an id, keeping its format, to name

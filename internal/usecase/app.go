@@ -27,6 +27,8 @@ type App struct {
 	// JobsEnqueued is called after a transaction that enqueued jobs commits,
 	// so the local runner starts them without waiting for its next poll.
 	JobsEnqueued func()
+
+	scorers scorerCache // compiled customer risk methodologies
 }
 
 // NewApp returns an App with the real clock and the text engine of the
@@ -77,7 +79,11 @@ func (a *App) RegisterJobs(r *jobs.Runner) {
 }
 
 // SeedSpace gives a space what every space starts with (the built-in risk
-// model). It is idempotent: start-up runs it for every space.
+// model and the default customer risk methodology). It is idempotent:
+// start-up runs it for every space.
 func (a *App) SeedSpace(ctx context.Context, q store.Q, spaceID int64) error {
-	return a.seedRiskModels(ctx, q, spaceID)
+	if err := a.seedRiskModels(ctx, q, spaceID); err != nil {
+		return err
+	}
+	return a.seedMethodology(ctx, q, spaceID)
 }

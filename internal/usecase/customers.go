@@ -1,7 +1,662 @@
 package usecase
 
-import "github.com/riskd/riskd/internal/jobs"
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/riskd/riskd/internal/audit"
+	"github.com/riskd/riskd/internal/auth"
+	"github.com/riskd/riskd/internal/customer"
+	"github.com/riskd/riskd/internal/errs"
+	"github.com/riskd/riskd/internal/jobs"
+	"github.com/riskd/riskd/internal/store"
+)
+
+// JobCustomerRescore re-rates every customer of a space with a newly
+// activated methodology version.
+const JobCustomerRescore = "customer_rescore"
+
+// rescoreActor is the author of the assessments a re-scoring job makes.
+const rescoreActor = "system:rescore"
+
+// rescoreBatch is how many customers one re-scoring transaction rates: large
+// enough that commits are few, small enough that a SQLite writer waiting
+// behind it (an API write) waits tens of milliseconds, not seconds.
+const rescoreBatch = 500
 
 // registerCustomerJobs registers the family's job handlers.
 func (a *App) registerCustomerJobs(r *jobs.Runner) {
+	r.Handle(JobCustomerRescore, a.rescoreJob)
+}
+
+// customerNow is the clock at the store's precision (microseconds).
+func (a *App) customerNow() time.Time { return a.Now().UTC().Truncate(time.Microsecond) }
+
+// scorerCache keeps compiled methodologies. A stored version never changes,
+// so (space, version) names one scorer for good.
+type scorerCache struct {
+	mu sync.Mutex
+	m  map[scorerKey]*customer.Scorer
+}
+
+type scorerKey struct {
+	space   int64
+	version int
+}
+
+// maxCachedScorers bounds the cache; a compile costs a fraction of a
+// millisecond, so dropping everything when it is full is cheap.
+const maxCachedScorers = 256
+
+func (c *scorerCache) get(k scorerKey) *customer.Scorer {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.m[k]
+}
+
+func (c *scorerCache) put(k scorerKey, s *customer.Scorer) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || len(c.m) >= maxCachedScorers {
+		c.m = make(map[scorerKey]*customer.Scorer)
+	}
+	c.m[k] = s
+}
+
+// seedMethodology gives a space the default methodology as its active
+// version 1, once.
+func (a *App) seedMethodology(ctx context.Context, q store.Q, spaceID int64) error {
+	v, err := a.Store.ActiveMethodologyVersion(ctx, q, spaceID)
+	if err != nil || v != 0 {
+		return err
+	}
+	now := a.customerNow()
+	mv := store.MethodologyVersion{Methodology: customer.DefaultMethodology(), CreatedAt: now, CreatedBy: SystemActor, ActivatedAt: &now, ActivatedBy: SystemActor}
+	mv.Methodology.Status = customer.StatusActive
+	if err := a.Store.InsertMethodology(ctx, q, spaceID, &mv); err != nil {
+		return err
+	}
+	return a.Audit(ctx, q, spaceID, SystemActor, "methodology.create", "methodology", strconv.Itoa(mv.Methodology.Version), mv.Methodology)
+}
+
+// scorerFor returns the compiled methodology version of a space.
+func (a *App) scorerFor(ctx context.Context, q store.Q, spaceID int64, version int) (*customer.Scorer, error) {
+	k := scorerKey{spaceID, version}
+	if s := a.scorers.get(k); s != nil {
+		return s, nil
+	}
+	mv, err := a.Store.Methodology(ctx, q, spaceID, version, false)
+	if err != nil {
+		return nil, err
+	}
+	s, err := customer.Compile(mv.Methodology)
+	if err != nil {
+		return nil, fmt.Errorf("stored methodology %d of space %d: %w", version, spaceID, err)
+	}
+	a.scorers.put(k, s)
+	return s, nil
+}
+
+// activeScorer returns the space's active methodology, compiled, seeding the
+// default for a space that has none yet.
+func (a *App) activeScorer(ctx context.Context, tx store.Q, spaceID int64) (*customer.Scorer, error) {
+	v, err := a.Store.ActiveMethodologyVersion(ctx, tx, spaceID)
+	if err != nil {
+		return nil, err
+	}
+	if v == 0 {
+		if err := a.seedMethodology(ctx, tx, spaceID); err != nil {
+			return nil, err
+		}
+		if v, err = a.Store.ActiveMethodologyVersion(ctx, tx, spaceID); err != nil {
+			return nil, err
+		}
+	}
+	return a.scorerFor(ctx, tx, spaceID, v)
+}
+
+func actorOf(p auth.Principal) store.Actor { return store.Actor{ID: p.ID, Name: p.Name} }
+
+// CRPInput is a related party in a request: with the id of a stored party
+// to keep that party's id, without one to add a party.
+type CRPInput struct {
+	ID int64 `json:"id,omitempty"`
+	customer.CRP
+}
+
+// CustomerPatch is a partial update of a customer. CRPs, when given,
+// replace the related parties: a party sent with its id keeps it.
+type CustomerPatch struct {
+	customer.Patch
+	CRPs *[]CRPInput `json:"crps,omitempty"`
+}
+
+// CustomerView is a customer with its latest assessment.
+type CustomerView struct {
+	Customer   store.CustomerRecord
+	Assessment store.CustomerAssessment
+}
+
+// CreateCustomer validates and stores a customer with its related parties
+// and their first assessment, rated with the space's active methodology.
+func (a *App) CreateCustomer(ctx context.Context, p auth.Principal, c customer.Customer, crps []customer.CRP) (CustomerView, error) {
+	if err := customer.ValidateCustomer(c, crps); err != nil {
+		return CustomerView{}, err
+	}
+	var v CustomerView
+	err := a.Store.Tx(ctx, func(tx store.Q) error {
+		sc, err := a.activeScorer(ctx, tx, p.Space.ID)
+		if err != nil {
+			return err
+		}
+		partyIDs, err := a.Store.AllocatePartyIDs(ctx, tx, 1+len(crps))
+		if err != nil {
+			return err
+		}
+		now := a.customerNow()
+		rec := store.CustomerRecord{ID: partyIDs[0], Revision: 1, Customer: c, CRPs: make([]store.PartyCRP, len(crps)),
+			CreatedAt: now, UpdatedAt: now, CreatedBy: actorOf(p), UpdatedBy: actorOf(p)}
+		for i, crp := range crps {
+			rec.CRPs[i] = store.PartyCRP{ID: partyIDs[1+i], CRP: crp}
+		}
+		as := newAssessment(sc, rec, actorOf(p), now)
+		rec.Rating, rec.MethodologyVersion, rec.NextReviewAt = as.EffectiveRating(), sc.Version(), as.NextReviewAt
+		if err := a.Store.InsertCustomer(ctx, tx, p.Space.ID, rec); err != nil {
+			return err
+		}
+		if err := a.Store.InsertCustomerAssessments(ctx, tx, p.Space.ID, []*store.CustomerAssessment{&as}); err != nil {
+			return err
+		}
+		if err := a.auditCustomer(ctx, tx, p, "customer.create", rec, as); err != nil {
+			return err
+		}
+		v = CustomerView{Customer: rec, Assessment: as}
+		return nil
+	})
+	return v, err
+}
+
+// newAssessment rates a customer's current data: a new PENDING assessment,
+// due for review by the methodology's schedule.
+func newAssessment(sc *customer.Scorer, rec store.CustomerRecord, by store.Actor, now time.Time) store.CustomerAssessment {
+	c, crps, ids := rec.Record()
+	res := sc.Score(c, crps, ids)
+	return store.CustomerAssessment{
+		CustomerID: rec.ID, CustomerRevision: rec.Revision, Risk: res, ApprovalStatus: customer.Pending,
+		NextReviewAt: sc.NextReviewAt(res.RiskRating, now), CreatedAt: now, UpdatedAt: now, CreatedBy: by, UpdatedBy: by,
+	}
+}
+
+// auditCustomer records a change of a customer and the assessment it made.
+func (a *App) auditCustomer(ctx context.Context, tx store.Q, p auth.Principal, action string, rec store.CustomerRecord, as store.CustomerAssessment) error {
+	state := map[string]any{"customer": rec.Customer, "crps": rec.CRPs, "revision": rec.Revision,
+		"assessment": map[string]any{"id": as.ID, "risk": as.Risk}}
+	return a.AuditAs(ctx, tx, p, action, "customer", strconv.FormatInt(rec.ID, 10), state)
+}
+
+// UpdateCustomer applies a partial update and re-rates the customer. A
+// patch that changes nothing writes nothing.
+func (a *App) UpdateCustomer(ctx context.Context, p auth.Principal, id int64, patch CustomerPatch) (CustomerView, error) {
+	var v CustomerView
+	err := a.Store.Tx(ctx, func(tx store.Q) error {
+		cur, err := a.Store.Customer(ctx, tx, p.Space.ID, id, true)
+		if err != nil {
+			return err
+		}
+		next := cur
+		next.Customer = customer.Merge(cur.Customer, patch.Patch)
+		if patch.CRPs != nil {
+			if next.CRPs, err = a.mergeCRPs(ctx, tx, cur.CRPs, *patch.CRPs); err != nil {
+				return err
+			}
+		}
+		_, crps, _ := next.Record()
+		if err := customer.ValidateCustomer(next.Customer, crps); err != nil {
+			return err
+		}
+		if sameCustomer(cur, next) {
+			as, err := a.Store.LatestCustomerAssessment(ctx, tx, p.Space.ID, id, false)
+			v = CustomerView{Customer: cur, Assessment: as}
+			return err
+		}
+		sc, err := a.activeScorer(ctx, tx, p.Space.ID)
+		if err != nil {
+			return err
+		}
+		now := a.customerNow()
+		next.Revision, next.UpdatedAt, next.UpdatedBy = cur.Revision+1, now, actorOf(p)
+		if err := a.Store.UpdateCustomer(ctx, tx, p.Space.ID, next); err != nil {
+			return err
+		}
+		as := newAssessment(sc, next, actorOf(p), now)
+		if err := a.Store.InsertCustomerAssessments(ctx, tx, p.Space.ID, []*store.CustomerAssessment{&as}); err != nil {
+			return err
+		}
+		next.Rating, next.MethodologyVersion, next.NextReviewAt = as.EffectiveRating(), sc.Version(), as.NextReviewAt
+		v = CustomerView{Customer: next, Assessment: as}
+		return a.auditCustomer(ctx, tx, p, "customer.update", next, as)
+	})
+	return v, err
+}
+
+// mergeCRPs builds the new list of related parties: a party sent with the id
+// of one of the customer's parties keeps it, others get new ids.
+func (a *App) mergeCRPs(ctx context.Context, tx store.Q, cur []store.PartyCRP, in []CRPInput) ([]store.PartyCRP, error) {
+	known := make(map[int64]bool, len(cur))
+	for _, p := range cur {
+		known[p.ID] = true
+	}
+	var f errs.Fields
+	seen := map[int64]bool{}
+	fresh := 0
+	for i, p := range in {
+		switch {
+		case p.ID == 0:
+			fresh++
+		case !known[p.ID]:
+			f.Add(fmt.Sprintf("crps[%d].id", i), "is not a related party of this customer; leave it out to add a party")
+		case seen[p.ID]:
+			f.Add(fmt.Sprintf("crps[%d].id", i), "appears twice")
+		}
+		seen[p.ID] = true
+	}
+	f.Check(len(in) <= customer.MaxCRPs, "crps", "must have at most %d related parties", customer.MaxCRPs)
+	if err := f.Err(); err != nil {
+		return nil, err
+	}
+	newIDs, err := a.Store.AllocatePartyIDs(ctx, tx, fresh)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]store.PartyCRP, len(in))
+	for i, p := range in {
+		id := p.ID
+		if id == 0 {
+			id, newIDs = newIDs[0], newIDs[1:]
+		}
+		out[i] = store.PartyCRP{ID: id, CRP: p.CRP}
+	}
+	return out, nil
+}
+
+// sameCustomer reports whether two records hold the same data.
+func sameCustomer(a, b store.CustomerRecord) bool {
+	ja, err1 := json.Marshal(a.Customer)
+	jb, err2 := json.Marshal(b.Customer)
+	ca, err3 := json.Marshal(a.CRPs)
+	cb, err4 := json.Marshal(b.CRPs)
+	return err1 == nil && err2 == nil && err3 == nil && err4 == nil && string(ja) == string(jb) && string(ca) == string(cb)
+}
+
+// ReassessCustomer rates a customer's current data again with the active
+// methodology: the periodic review of a customer whose data has not changed.
+func (a *App) ReassessCustomer(ctx context.Context, p auth.Principal, id int64) (store.CustomerAssessment, error) {
+	var as store.CustomerAssessment
+	err := a.Store.Tx(ctx, func(tx store.Q) error {
+		rec, err := a.Store.Customer(ctx, tx, p.Space.ID, id, true)
+		if err != nil {
+			return err
+		}
+		sc, err := a.activeScorer(ctx, tx, p.Space.ID)
+		if err != nil {
+			return err
+		}
+		as = newAssessment(sc, rec, actorOf(p), a.customerNow())
+		if err := a.Store.InsertCustomerAssessments(ctx, tx, p.Space.ID, []*store.CustomerAssessment{&as}); err != nil {
+			return err
+		}
+		return a.auditCustomer(ctx, tx, p, "customer.reassess", rec, as)
+	})
+	return as, err
+}
+
+// DecideCustomerAssessment records a checker's decision on a customer's
+// latest assessment. Four eyes: whoever created or last changed the
+// customer, or made the assessment, may not decide it. Only a PENDING
+// assessment can be decided; an override moves the review date to the
+// override rating's schedule.
+func (a *App) DecideCustomerAssessment(ctx context.Context, p auth.Principal, id int64, req customer.ApprovalRequest) (store.CustomerAssessment, error) {
+	var as store.CustomerAssessment
+	err := a.Store.Tx(ctx, func(tx store.Q) error {
+		// The customer first, then its assessment: the order every writer
+		// of both takes.
+		rec, err := a.Store.Customer(ctx, tx, p.Space.ID, id, true)
+		if err != nil {
+			return err
+		}
+		cur, err := a.Store.LatestCustomerAssessment(ctx, tx, p.Space.ID, id, true)
+		if err != nil {
+			return err
+		}
+		if err := customer.ValidateApproval(req, p.ID, rec.CreatedBy.ID, rec.UpdatedBy.ID, cur.CreatedBy.ID); err != nil {
+			return err
+		}
+		if cur.ApprovalStatus != customer.Pending {
+			return errs.Conflictf("assessment %d was already decided (%s); a change to the customer makes a new assessment to decide", cur.ID, cur.ApprovalStatus)
+		}
+		sc, err := a.scorerFor(ctx, tx, p.Space.ID, cur.Risk.MethodologyVersion)
+		if err != nil {
+			return err
+		}
+		now := a.customerNow()
+		as = cur
+		as.ApprovalStatus, as.OverrideRiskRating = req.ApprovalStatus, req.OverrideRiskRating
+		as.Approval = &store.Approval{Message: req.Message, DecidedBy: actorOf(p), DecidedAt: now}
+		as.UpdatedAt, as.UpdatedBy = now, actorOf(p)
+		as.NextReviewAt = sc.NextReviewAt(as.EffectiveRating(), cur.CreatedAt)
+		if err := a.Store.DecideCustomerAssessment(ctx, tx, p.Space.ID, as); err != nil {
+			return err
+		}
+		return a.AuditAs(ctx, tx, p, "customer.assessment.decide", "customer", strconv.FormatInt(id, 10),
+			map[string]any{"assessment": as.ID, "approvalStatus": as.ApprovalStatus, "overrideRiskRating": as.OverrideRiskRating, "message": req.Message})
+	})
+	return as, err
+}
+
+// ActiveMethodology returns the space's active methodology version (the
+// default, version 1, until an operator activates another).
+func (a *App) ActiveMethodology(ctx context.Context, spaceID int64) (store.MethodologyVersion, error) {
+	v, err := a.Store.ActiveMethodologyVersion(ctx, a.Store.Reader(), spaceID)
+	if err != nil {
+		return store.MethodologyVersion{}, err
+	}
+	if v == 0 {
+		err := a.Store.Tx(ctx, func(tx store.Q) error { return a.seedMethodology(ctx, tx, spaceID) })
+		if err != nil {
+			return store.MethodologyVersion{}, err
+		}
+		if v, err = a.Store.ActiveMethodologyVersion(ctx, a.Store.Reader(), spaceID); err != nil {
+			return store.MethodologyVersion{}, err
+		}
+	}
+	return a.Store.Methodology(ctx, a.Store.Reader(), spaceID, v, false)
+}
+
+// CreateMethodologyDraft stores a whole methodology document as a new draft
+// version. The version and status it carries are ignored.
+func (a *App) CreateMethodologyDraft(ctx context.Context, spaceID int64, actorID string, m customer.Methodology) (store.MethodologyVersion, error) {
+	m.Version, m.Status = 0, customer.StatusDraft
+	if err := m.Validate(); err != nil {
+		return store.MethodologyVersion{}, err
+	}
+	mv := store.MethodologyVersion{Methodology: m, CreatedAt: a.customerNow(), CreatedBy: actorID}
+	err := a.Store.Tx(ctx, func(tx store.Q) error {
+		// Version 1 is the default: a space's first draft is version 2.
+		if _, err := a.activeScorer(ctx, tx, spaceID); err != nil {
+			return err
+		}
+		if err := a.Store.InsertMethodology(ctx, tx, spaceID, &mv); err != nil {
+			return err
+		}
+		return a.Audit(ctx, tx, spaceID, actorID, "methodology.create", "methodology", strconv.Itoa(mv.Methodology.Version), mv.Methodology)
+	})
+	return mv, err
+}
+
+// ImportCountries makes a new draft from the active methodology with the
+// given country rows replacing theirs (riskd methodology import-countries).
+func (a *App) ImportCountries(ctx context.Context, spaceID int64, actorID string, rows map[string]customer.CountryFactors, asOf string) (store.MethodologyVersion, error) {
+	active, err := a.ActiveMethodology(ctx, spaceID)
+	if err != nil {
+		return store.MethodologyVersion{}, err
+	}
+	return a.CreateMethodologyDraft(ctx, spaceID, actorID, active.Methodology.WithCountries(rows, asOf))
+}
+
+// DryRunResult is what a methodology version would do to today's customers.
+type DryRunResult struct {
+	Version int `json:"version"`
+	// Total customers rated; Changed of them would change rating.
+	Total   int `json:"total"`
+	Changed int `json:"changed"`
+	// Distribution counts the ratings the version gives; Current counts
+	// the ratings in force (overrides included).
+	Distribution map[customer.Rating]int `json:"distribution"`
+	Current      map[customer.Rating]int `json:"current"`
+	// Transitions counts customers by rating in force, then by rating
+	// under the version.
+	Transitions map[customer.Rating]map[customer.Rating]int `json:"transitions"`
+}
+
+// dryRunPage is how many customers a dry run reads at a time.
+const dryRunPage = 2000
+
+// DryRunMethodology rates every customer of the space under a methodology
+// version without storing anything.
+func (a *App) DryRunMethodology(ctx context.Context, spaceID int64, version int) (DryRunResult, error) {
+	q := a.Store.Reader()
+	if _, err := a.ActiveMethodology(ctx, spaceID); err != nil {
+		return DryRunResult{}, err
+	}
+	sc, err := a.scorerFor(ctx, q, spaceID, version)
+	if err != nil {
+		return DryRunResult{}, err
+	}
+	out := DryRunResult{Version: version, Distribution: map[customer.Rating]int{}, Current: map[customer.Rating]int{},
+		Transitions: map[customer.Rating]map[customer.Rating]int{}}
+	for _, r := range customer.Ratings() {
+		out.Distribution[r], out.Current[r] = 0, 0
+	}
+	var after int64
+	for {
+		page, err := a.Store.ListCustomers(ctx, q, spaceID, store.CustomerFilter{After: after, Limit: dryRunPage})
+		if err != nil {
+			return out, err
+		}
+		for _, rec := range page {
+			c, crps, _ := rec.Record()
+			r := sc.Rate(c, crps)
+			out.Total++
+			out.Distribution[r]++
+			out.Current[rec.Rating]++
+			if r != rec.Rating {
+				out.Changed++
+			}
+			if out.Transitions[rec.Rating] == nil {
+				out.Transitions[rec.Rating] = map[customer.Rating]int{}
+			}
+			out.Transitions[rec.Rating][r]++
+		}
+		if len(page) < dryRunPage {
+			return out, nil
+		}
+		after = page[len(page)-1].ID
+	}
+}
+
+// rescoreArgs names the methodology version a re-scoring job applies.
+type rescoreArgs struct {
+	Version int `json:"version"`
+}
+
+// RescoreProgress is a re-scoring job's result, saved as it goes.
+type RescoreProgress struct {
+	Version int `json:"version"`
+	Done    int `json:"done"`
+	Total   int `json:"total"`
+	// Superseded is set when a newer version was activated before this job
+	// finished; the newer version's job re-rates everyone instead.
+	Superseded bool `json:"superseded,omitempty"`
+}
+
+// ActivateMethodology makes a draft the space's active version and enqueues
+// the job that re-rates every customer with it, in one transaction. Four
+// eyes: the draft's author may not activate it.
+func (a *App) ActivateMethodology(ctx context.Context, p auth.Principal, version int) (store.Job, error) {
+	var j store.Job
+	err := a.Store.Tx(ctx, func(tx store.Q) error {
+		if _, err := a.activeScorer(ctx, tx, p.Space.ID); err != nil {
+			return err
+		}
+		mv, err := a.Store.Methodology(ctx, tx, p.Space.ID, version, true)
+		if err != nil {
+			return err
+		}
+		if err := customer.ValidateActivation(mv.Methodology, mv.CreatedBy, p.ID); err != nil {
+			return err
+		}
+		if err := a.Store.ActivateMethodology(ctx, tx, p.Space.ID, version, p.ID, a.customerNow()); err != nil {
+			return err
+		}
+		if j, err = jobs.New(a.Now(), p.Space.ID, JobCustomerRescore, rescoreArgs{Version: version}); err != nil {
+			return err
+		}
+		if err := a.Enqueue(ctx, tx, j); err != nil {
+			return err
+		}
+		return a.AuditAs(ctx, tx, p, "methodology.activate", "methodology", strconv.Itoa(version), map[string]any{"version": version, "job": j.ID})
+	})
+	if err == nil {
+		a.JobsEnqueued()
+	}
+	return j, err
+}
+
+// rescoreJob re-rates, in batches, every customer whose latest assessment
+// was not made with the job's methodology version. It is resumable: a
+// customer already rated with the version is skipped, so a job picked up
+// again after a crash continues where it stopped. It sweeps again until no
+// customer is left, which catches customers created with the previous
+// version while the activation committed.
+func (a *App) rescoreJob(ctx context.Context, j store.Job, progress func(any) error) (any, error) {
+	var args rescoreArgs
+	if err := json.Unmarshal(j.Args, &args); err != nil || args.Version <= 0 {
+		return nil, jobs.Fail("invalid_args", "re-scoring job arguments are not readable")
+	}
+	st := a.Store
+	out := RescoreProgress{Version: args.Version}
+	active, err := st.ActiveMethodologyVersion(ctx, st.Reader(), j.SpaceID)
+	if err != nil {
+		return nil, err
+	}
+	if active != args.Version {
+		out.Superseded = true
+		return out, nil
+	}
+	sc, err := a.scorerFor(ctx, st.Reader(), j.SpaceID, args.Version)
+	if err != nil {
+		return nil, err
+	}
+	total, stale, err := st.CountCustomers(ctx, st.Reader(), j.SpaceID, args.Version)
+	if err != nil {
+		return nil, err
+	}
+	out.Total, out.Done = total, total-stale
+	lastSaved := time.Now()
+	for pass := 0; ; pass++ {
+		var after int64
+		found := 0
+		for {
+			n, last, err := a.rescoreBatch(ctx, j, sc, after)
+			if err != nil {
+				return nil, err
+			}
+			if n == 0 {
+				break
+			}
+			found += n
+			// Customers created meanwhile count too.
+			out.Done += n
+			out.Total = max(out.Total, out.Done)
+			after = last
+			if time.Since(lastSaved) >= time.Second {
+				if err := progress(out); err != nil {
+					return nil, err
+				}
+				lastSaved = time.Now()
+			}
+		}
+		if found == 0 || pass >= 3 {
+			return out, nil
+		}
+	}
+}
+
+// rescoreBatch re-rates the next batch of customers after id after in one
+// transaction, returning how many it rated and the last id.
+func (a *App) rescoreBatch(ctx context.Context, j store.Job, sc *customer.Scorer, after int64) (n int, last int64, err error) {
+	st := a.Store
+	err = st.Tx(ctx, func(tx store.Q) error {
+		// A newer activation supersedes this job mid-way: stop rating with
+		// a retired version.
+		active, err := st.ActiveMethodologyVersion(ctx, tx, j.SpaceID)
+		if err != nil {
+			return err
+		}
+		if active != sc.Version() {
+			n = 0
+			return nil
+		}
+		recs, err := st.CustomersToRescore(ctx, tx, j.SpaceID, after, sc.Version(), rescoreBatch, true)
+		if err != nil || len(recs) == 0 {
+			n = 0
+			return err
+		}
+		prev, err := st.LatestAssessmentSummaries(ctx, tx, j.SpaceID, recs[0].ID, recs[len(recs)-1].ID)
+		if err != nil {
+			return err
+		}
+		now := a.customerNow()
+		by := store.Actor{ID: rescoreActor, Name: "re-scoring job " + j.ID}
+		list := make([]*store.CustomerAssessment, len(recs))
+		for i, rec := range recs {
+			as := newAssessment(sc, rec, by, now)
+			carryDecision(&as, prev[rec.ID])
+			list[i] = &as
+		}
+		if err := st.InsertCustomerAssessments(ctx, tx, j.SpaceID, list); err != nil {
+			return err
+		}
+		n, last = len(recs), recs[len(recs)-1].ID
+		return a.auditRescore(ctx, tx, j, sc.Version(), list)
+	})
+	return n, last, err
+}
+
+// carryDecision keeps a checker's decision across a re-scoring that does
+// not change the computed rating: the decision was about that rating. A
+// changed rating needs a new decision (PENDING), and is due for review by
+// the new rating's schedule or the old date, whichever comes first.
+func carryDecision(as *store.CustomerAssessment, prev *store.CustomerAssessment) {
+	if prev == nil {
+		return
+	}
+	if prev.Risk.RiskRating == as.Risk.RiskRating {
+		as.ApprovalStatus, as.OverrideRiskRating, as.Approval = prev.ApprovalStatus, prev.OverrideRiskRating, prev.Approval
+		as.NextReviewAt = prev.NextReviewAt
+		return
+	}
+	if prev.NextReviewAt.Before(as.NextReviewAt) {
+		as.NextReviewAt = prev.NextReviewAt
+	}
+}
+
+// auditRescore records one event per re-scored batch: the state hashed is
+// every assessment's customer, id, score and rating.
+func (a *App) auditRescore(ctx context.Context, tx store.Q, j store.Job, version int, list []*store.CustomerAssessment) error {
+	type line struct {
+		Customer   int64           `json:"customer"`
+		Assessment int64           `json:"assessment"`
+		Score      float32         `json:"score"`
+		Rating     customer.Rating `json:"rating"`
+	}
+	state := struct {
+		Job     string `json:"job"`
+		Version int    `json:"version"`
+		Lines   []line `json:"assessments"`
+	}{Job: j.ID, Version: version, Lines: make([]line, len(list))}
+	for i, as := range list {
+		state.Lines[i] = line{as.CustomerID, as.ID, as.Risk.RiskScore, as.Risk.RiskRating}
+	}
+	h, err := audit.StateHash(state)
+	if err != nil {
+		return err
+	}
+	_, err = a.Store.AppendAudit(ctx, tx, audit.Event{SpaceID: j.SpaceID, ActorID: rescoreActor, Action: "customer.rescore",
+		ResourceType: "methodology", ResourceID: strconv.Itoa(version), At: a.Now(), StateHash: h})
+	return err
 }

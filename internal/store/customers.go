@@ -1,0 +1,691 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/riskd/riskd/internal/customer"
+	"github.com/riskd/riskd/internal/errs"
+)
+
+// Customers are stored as their JSON document (the customer with its related
+// parties) plus the columns that lists and the re-scoring job read. Every
+// revision of the document is kept, and every assessment names the revision
+// it scored, so a score is always traceable to its exact inputs.
+
+// Actor is who made a change: a principal's id and, for display, the name it
+// had then.
+type Actor struct {
+	ID   string
+	Name string
+}
+
+// PartyCRP is a related party with its id, as stored and as the API shows it.
+type PartyCRP struct {
+	ID int64 `json:"id"`
+	customer.CRP
+}
+
+// CustomerRecord is a stored customer, its related parties and a summary of
+// its latest assessment.
+type CustomerRecord struct {
+	ID       int64
+	Revision int
+	Customer customer.Customer
+	CRPs     []PartyCRP
+
+	CreatedAt time.Time
+	UpdatedAt time.Time
+	CreatedBy Actor
+	UpdatedBy Actor
+
+	// The latest assessment: the rating in force (the override when an
+	// approver set one), the methodology that produced it and when the
+	// customer is due for review.
+	Rating             customer.Rating
+	MethodologyVersion int
+	NextReviewAt       time.Time
+}
+
+// customerDoc is the stored document.
+type customerDoc struct {
+	customer.Customer
+	CRPs []PartyCRP `json:"crps"`
+}
+
+// Record returns the customer and its parties as the scorer takes them, with
+// the ids that key the assessment's comments.
+func (c CustomerRecord) Record() (customer.Customer, []customer.CRP, customer.IDs) {
+	crps := make([]customer.CRP, len(c.CRPs))
+	ids := customer.IDs{Customer: c.ID, CRPs: make([]int64, len(c.CRPs))}
+	for i, p := range c.CRPs {
+		crps[i], ids.CRPs[i] = p.CRP, p.ID
+	}
+	return c.Customer, crps, ids
+}
+
+// Approval is a checker's decision on an assessment.
+type Approval struct {
+	Message   string    `json:"message"`
+	DecidedBy Actor     `json:"decidedBy"`
+	DecidedAt time.Time `json:"decidedAt"`
+}
+
+// CustomerAssessment is one stored assessment of a customer.
+type CustomerAssessment struct {
+	ID               int64
+	CustomerID       int64
+	CustomerRevision int
+	Risk             customer.Result
+	// OverrideRiskRating is the approver's rating, when one was set.
+	OverrideRiskRating *customer.Rating
+	ApprovalStatus     customer.ApprovalStatus
+	Approval           *Approval
+	NextReviewAt       time.Time
+	CreatedAt          time.Time
+	UpdatedAt          time.Time
+	CreatedBy          Actor
+	UpdatedBy          Actor
+}
+
+// EffectiveRating is the rating in force: the override, else the computed one.
+func (a CustomerAssessment) EffectiveRating() customer.Rating {
+	if a.OverrideRiskRating != nil {
+		return *a.OverrideRiskRating
+	}
+	return a.Risk.RiskRating
+}
+
+// AllocatePartyIDs reserves n distinct, increasing ids for a customer and
+// its related parties, in the caller's transaction.
+func (s *Store) AllocatePartyIDs(ctx context.Context, q Q, n int) ([]int64, error) {
+	out := make([]int64, 0, n)
+	if n == 0 {
+		return out, nil
+	}
+	if s.dialect == Postgres {
+		rows, err := q.QueryContext(ctx, `SELECT nextval('customer_party_ids') FROM generate_series(1, $1::int) ORDER BY 1`, n)
+		if err != nil {
+			return nil, fmt.Errorf("allocate party ids: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				return nil, err
+			}
+			out = append(out, id)
+		}
+		return out, rows.Err()
+	}
+	// SQLite has one writer, so the counter row is never contended.
+	var first int64
+	if err := q.QueryRowContext(ctx, `UPDATE id_counters SET next_id = next_id + $1 WHERE name = 'customer_party' RETURNING next_id - $1`, n).Scan(&first); err != nil {
+		return nil, fmt.Errorf("allocate party ids: %w", err)
+	}
+	for i := range n {
+		out = append(out, first+int64(i))
+	}
+	return out, nil
+}
+
+const customerColumns = `id, reference_id, revision, doc, created_at, updated_at, created_by, created_by_name, updated_by, updated_by_name,
+	rating, methodology_version, next_review_at`
+
+// InsertCustomer stores a new customer (revision 1) and its first revision.
+// A referenceId already used in the space is a conflict.
+func (s *Store) InsertCustomer(ctx context.Context, q Q, spaceID int64, c CustomerRecord) error {
+	doc, err := json.Marshal(customerDoc{Customer: c.Customer, CRPs: c.CRPs})
+	if err != nil {
+		return err
+	}
+	_, err = q.ExecContext(ctx, `INSERT INTO customers (space_id, `+customerColumns+`)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+		spaceID, c.ID, c.Customer.ReferenceID, c.Revision, string(doc), T(c.CreatedAt), T(c.UpdatedAt),
+		c.CreatedBy.ID, c.CreatedBy.Name, c.UpdatedBy.ID, c.UpdatedBy.Name, string(c.Rating), c.MethodologyVersion, T(c.NextReviewAt))
+	if IsUniqueViolation(err) {
+		return referenceTaken(c.Customer.ReferenceID)
+	}
+	if err != nil {
+		return fmt.Errorf("insert customer: %w", err)
+	}
+	return s.insertRevision(ctx, q, spaceID, c, doc)
+}
+
+func referenceTaken(ref string) error {
+	return &errs.Error{Code: errs.Conflict, Message: fmt.Sprintf("referenceId %q is already used by another customer in this space", ref),
+		Details: []errs.FieldError{{Field: "referenceId", Message: "is already used by another customer"}}}
+}
+
+func (s *Store) insertRevision(ctx context.Context, q Q, spaceID int64, c CustomerRecord, doc []byte) error {
+	_, err := q.ExecContext(ctx, `INSERT INTO customer_revisions (space_id, customer_id, revision, doc, at, actor_id) VALUES ($1, $2, $3, $4, $5, $6)`,
+		spaceID, c.ID, c.Revision, string(doc), T(c.UpdatedAt), c.UpdatedBy.ID)
+	if err != nil {
+		return fmt.Errorf("insert customer revision: %w", err)
+	}
+	return nil
+}
+
+// UpdateCustomer stores a new revision of a customer's data. The caller has
+// read the record locked and increments Revision.
+func (s *Store) UpdateCustomer(ctx context.Context, q Q, spaceID int64, c CustomerRecord) error {
+	doc, err := json.Marshal(customerDoc{Customer: c.Customer, CRPs: c.CRPs})
+	if err != nil {
+		return err
+	}
+	res, err := q.ExecContext(ctx, `UPDATE customers SET reference_id = $3, revision = $4, doc = $5, updated_at = $6, updated_by = $7, updated_by_name = $8
+		WHERE space_id = $1 AND id = $2 AND revision = $9`,
+		spaceID, c.ID, c.Customer.ReferenceID, c.Revision, string(doc), T(c.UpdatedAt), c.UpdatedBy.ID, c.UpdatedBy.Name, c.Revision-1)
+	if IsUniqueViolation(err) {
+		return referenceTaken(c.Customer.ReferenceID)
+	}
+	if err != nil {
+		return fmt.Errorf("update customer: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return errs.Conflictf("customer %d changed meanwhile; read it and retry", c.ID)
+	}
+	return s.insertRevision(ctx, q, spaceID, c, doc)
+}
+
+// Customer returns a customer of the space. lock holds the row until commit
+// on PostgreSQL.
+func (s *Store) Customer(ctx context.Context, q Q, spaceID, id int64, lock bool) (CustomerRecord, error) {
+	suffix := ""
+	if lock {
+		suffix = s.ForUpdate()
+	}
+	rows, err := q.QueryContext(ctx, `SELECT `+customerColumns+` FROM customers WHERE space_id = $1 AND id = $2`+suffix, spaceID, id)
+	if err != nil {
+		return CustomerRecord{}, err
+	}
+	list, err := scanCustomers(rows)
+	if err != nil {
+		return CustomerRecord{}, err
+	}
+	if len(list) == 0 {
+		return CustomerRecord{}, errs.NotFoundf("customer %d not found", id)
+	}
+	return list[0], nil
+}
+
+// CustomerFilter selects customers for a list. Pages continue after the
+// last id of the previous page (keyset), so every page costs the same.
+type CustomerFilter struct {
+	After int64
+	Limit int
+	// DueBy, when set, keeps the customers due for review at that time.
+	DueBy *time.Time
+	// Rating, when set, keeps the customers with that rating in force.
+	Rating customer.Rating
+}
+
+// ListCustomers returns customers by ascending id.
+func (s *Store) ListCustomers(ctx context.Context, q Q, spaceID int64, f CustomerFilter) ([]CustomerRecord, error) {
+	where := []string{"space_id = $1", "id > $2"}
+	args := []any{spaceID, f.After}
+	if f.DueBy != nil {
+		args = append(args, T(*f.DueBy))
+		where = append(where, fmt.Sprintf("next_review_at <= $%d", len(args)))
+	}
+	if f.Rating != "" {
+		args = append(args, string(f.Rating))
+		where = append(where, fmt.Sprintf("rating = $%d", len(args)))
+	}
+	args = append(args, f.Limit)
+	rows, err := q.QueryContext(ctx, `SELECT `+customerColumns+` FROM customers WHERE `+strings.Join(where, " AND ")+
+		fmt.Sprintf(` ORDER BY id LIMIT $%d`, len(args)), args...)
+	if err != nil {
+		return nil, err
+	}
+	return scanCustomers(rows)
+}
+
+// CustomersToRescore returns up to limit customers after id after whose
+// latest assessment was not made with methodology version. lock holds them
+// until commit on PostgreSQL.
+func (s *Store) CustomersToRescore(ctx context.Context, q Q, spaceID, after int64, version, limit int, lock bool) ([]CustomerRecord, error) {
+	suffix := ""
+	if lock {
+		suffix = s.ForUpdate()
+	}
+	rows, err := q.QueryContext(ctx, `SELECT `+customerColumns+` FROM customers
+		WHERE space_id = $1 AND id > $2 AND methodology_version <> $3 ORDER BY id LIMIT $4`+suffix, spaceID, after, version, limit)
+	if err != nil {
+		return nil, err
+	}
+	return scanCustomers(rows)
+}
+
+// CountCustomers counts a space's customers, and those whose latest
+// assessment was not made with methodology version.
+func (s *Store) CountCustomers(ctx context.Context, q Q, spaceID int64, version int) (total, stale int, err error) {
+	err = q.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(SUM(CASE WHEN methodology_version <> $2 THEN 1 ELSE 0 END), 0)
+		FROM customers WHERE space_id = $1`, spaceID, version).Scan(&total, &stale)
+	return total, stale, err
+}
+
+func scanCustomers(rows *sql.Rows) ([]CustomerRecord, error) {
+	defer rows.Close()
+	var list []CustomerRecord
+	for rows.Next() {
+		var c CustomerRecord
+		var doc, created, updated, review, rating string
+		if err := rows.Scan(&c.ID, new(string), &c.Revision, &doc, &created, &updated, &c.CreatedBy.ID, &c.CreatedBy.Name,
+			&c.UpdatedBy.ID, &c.UpdatedBy.Name, &rating, &c.MethodologyVersion, &review); err != nil {
+			return nil, err
+		}
+		var d customerDoc
+		if err := json.Unmarshal([]byte(doc), &d); err != nil {
+			return nil, fmt.Errorf("stored customer %d: %w", c.ID, err)
+		}
+		c.Customer, c.CRPs, c.Rating = d.Customer, d.CRPs, customer.Rating(rating)
+		var err error
+		if c.CreatedAt, err = ParseT(created); err != nil {
+			return nil, err
+		}
+		if c.UpdatedAt, err = ParseT(updated); err != nil {
+			return nil, err
+		}
+		if c.NextReviewAt, err = ParseT(review); err != nil {
+			return nil, err
+		}
+		list = append(list, c)
+	}
+	return list, rows.Err()
+}
+
+// CustomerRevision returns the data of one revision of a customer, as an
+// assessment scored it.
+func (s *Store) CustomerRevision(ctx context.Context, q Q, spaceID, id int64, revision int) (customer.Customer, []PartyCRP, error) {
+	var doc string
+	err := q.QueryRowContext(ctx, `SELECT doc FROM customer_revisions WHERE space_id = $1 AND customer_id = $2 AND revision = $3`,
+		spaceID, id, revision).Scan(&doc)
+	if errors.Is(err, sql.ErrNoRows) {
+		return customer.Customer{}, nil, errs.NotFoundf("revision %d of customer %d not found", revision, id)
+	}
+	if err != nil {
+		return customer.Customer{}, nil, err
+	}
+	var d customerDoc
+	if err := json.Unmarshal([]byte(doc), &d); err != nil {
+		return customer.Customer{}, nil, fmt.Errorf("stored customer revision: %w", err)
+	}
+	return d.Customer, d.CRPs, nil
+}
+
+const customerAssessmentColumns = `id, customer_id, customer_revision, risk_score, risk_rating, override_risk_rating, approval_status, approval,
+	next_review_at, created_at, updated_at, created_by, created_by_name, updated_by, updated_by_name, risk`
+
+// InsertCustomerAssessments stores new assessments, each the latest of its
+// customer, and updates the customers' summaries. It sets the ids. Several
+// go in one statement, so re-scoring a million customers is a few thousand
+// round trips.
+func (s *Store) InsertCustomerAssessments(ctx context.Context, q Q, spaceID int64, list []*CustomerAssessment) error {
+	const perStatement = 200
+	for len(list) > 0 {
+		n := min(len(list), perStatement)
+		if err := s.insertAssessments(ctx, q, spaceID, list[:n]); err != nil {
+			return err
+		}
+		list = list[n:]
+	}
+	return nil
+}
+
+func (s *Store) insertAssessments(ctx context.Context, q Q, spaceID int64, list []*CustomerAssessment) error {
+	const cols = 17
+	var sb strings.Builder
+	sb.WriteString(`INSERT INTO customer_assessments (space_id, customer_id, customer_revision, methodology_version, risk_score, risk_rating,
+		override_risk_rating, approval_status, approval, next_review_at, created_at, updated_at, created_by, created_by_name, updated_by,
+		updated_by_name, risk) VALUES `)
+	args := make([]any, 0, len(list)*cols)
+	byCustomer := make(map[int64]*CustomerAssessment, len(list))
+	for i, a := range list {
+		if byCustomer[a.CustomerID] != nil {
+			return fmt.Errorf("insert customer assessments: customer %d twice in one statement", a.CustomerID)
+		}
+		byCustomer[a.CustomerID] = a
+		if i > 0 {
+			sb.WriteByte(',')
+		}
+		sb.WriteByte('(')
+		for j := range cols {
+			if j > 0 {
+				sb.WriteByte(',')
+			}
+			fmt.Fprintf(&sb, "$%d", i*cols+j+1)
+		}
+		sb.WriteByte(')')
+		risk, err := json.Marshal(a.Risk)
+		if err != nil {
+			return err
+		}
+		approval, err := approvalJSON(a.Approval)
+		if err != nil {
+			return err
+		}
+		args = append(args, spaceID, a.CustomerID, a.CustomerRevision, a.Risk.MethodologyVersion, float64(a.Risk.RiskScore),
+			string(a.Risk.RiskRating), ratingOrNil(a.OverrideRiskRating), string(a.ApprovalStatus), approval, T(a.NextReviewAt),
+			T(a.CreatedAt), T(a.UpdatedAt), a.CreatedBy.ID, a.CreatedBy.Name, a.UpdatedBy.ID, a.UpdatedBy.Name, string(risk))
+	}
+	// The order of RETURNING rows is not promised, so each id is matched
+	// to its assessment by customer.
+	sb.WriteString(` RETURNING id, customer_id`)
+	rows, err := q.QueryContext(ctx, sb.String(), args...)
+	if err != nil {
+		return fmt.Errorf("insert customer assessments: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id, customerID int64
+		if err := rows.Scan(&id, &customerID); err != nil {
+			return err
+		}
+		if a := byCustomer[customerID]; a != nil {
+			a.ID = id
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("insert customer assessments: %w", err)
+	}
+	rows.Close()
+	for _, a := range list {
+		if err := s.setSummary(ctx, q, spaceID, a); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// setSummary records a customer's latest assessment on the customer row.
+func (s *Store) setSummary(ctx context.Context, q Q, spaceID int64, a *CustomerAssessment) error {
+	res, err := q.ExecContext(ctx, `UPDATE customers SET rating = $3, methodology_version = $4, next_review_at = $5 WHERE space_id = $1 AND id = $2`,
+		spaceID, a.CustomerID, string(a.EffectiveRating()), a.Risk.MethodologyVersion, T(a.NextReviewAt))
+	if err != nil {
+		return fmt.Errorf("update customer summary: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return errs.NotFoundf("customer %d not found", a.CustomerID)
+	}
+	return nil
+}
+
+func ratingOrNil(r *customer.Rating) any {
+	if r == nil {
+		return nil
+	}
+	return string(*r)
+}
+
+func approvalJSON(a *Approval) (any, error) {
+	if a == nil {
+		return nil, nil
+	}
+	b, err := json.Marshal(a)
+	if err != nil {
+		return nil, err
+	}
+	return string(b), nil
+}
+
+// DecideCustomerAssessment stores an approver's decision on an assessment,
+// which must still be PENDING (else conflict), and the customer's summary.
+func (s *Store) DecideCustomerAssessment(ctx context.Context, q Q, spaceID int64, a CustomerAssessment) error {
+	approval, err := approvalJSON(a.Approval)
+	if err != nil {
+		return err
+	}
+	res, err := q.ExecContext(ctx, `UPDATE customer_assessments SET override_risk_rating = $3, approval_status = $4, approval = $5,
+		next_review_at = $6, updated_at = $7, updated_by = $8, updated_by_name = $9
+		WHERE space_id = $1 AND id = $2 AND approval_status = $10`,
+		spaceID, a.ID, ratingOrNil(a.OverrideRiskRating), string(a.ApprovalStatus), approval, T(a.NextReviewAt), T(a.UpdatedAt),
+		a.UpdatedBy.ID, a.UpdatedBy.Name, string(customer.Pending))
+	if err != nil {
+		return fmt.Errorf("decide customer assessment: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return errs.Conflictf("assessment %d was decided meanwhile", a.ID)
+	}
+	return s.setSummary(ctx, q, spaceID, &a)
+}
+
+// LatestCustomerAssessment returns a customer's newest assessment. lock
+// holds it until commit on PostgreSQL.
+func (s *Store) LatestCustomerAssessment(ctx context.Context, q Q, spaceID, customerID int64, lock bool) (CustomerAssessment, error) {
+	suffix := ""
+	if lock {
+		suffix = s.ForUpdate()
+	}
+	list, err := s.queryAssessments(ctx, q, `SELECT `+customerAssessmentColumns+` FROM customer_assessments
+		WHERE space_id = $1 AND customer_id = $2 ORDER BY id DESC LIMIT 1`+suffix, spaceID, customerID)
+	if err != nil {
+		return CustomerAssessment{}, err
+	}
+	if len(list) == 0 {
+		return CustomerAssessment{}, errs.NotFoundf("customer %d has no risk assessment", customerID)
+	}
+	return list[0], nil
+}
+
+// LatestAssessmentSummaries returns, for each customer with an id from
+// first to last, its latest assessment without the risk object (the
+// decision, the computed rating and the review date), by customer id.
+func (s *Store) LatestAssessmentSummaries(ctx context.Context, q Q, spaceID, first, last int64) (map[int64]*CustomerAssessment, error) {
+	rows, err := q.QueryContext(ctx, `SELECT id, customer_id, risk_rating, override_risk_rating, approval_status, approval, next_review_at
+		FROM customer_assessments WHERE space_id = $1 AND id IN (
+			SELECT MAX(id) FROM customer_assessments WHERE space_id = $1 AND customer_id >= $2 AND customer_id <= $3 GROUP BY customer_id)`,
+		spaceID, first, last)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[int64]*CustomerAssessment{}
+	for rows.Next() {
+		a := new(CustomerAssessment)
+		var rating, status, review string
+		var override, approval sql.NullString
+		if err := rows.Scan(&a.ID, &a.CustomerID, &rating, &override, &status, &approval, &review); err != nil {
+			return nil, err
+		}
+		if err := decodeDecision(a, rating, status, override, approval, review); err != nil {
+			return nil, err
+		}
+		out[a.CustomerID] = a
+	}
+	return out, rows.Err()
+}
+
+// decodeDecision fills an assessment's rating, decision and review date
+// from their columns.
+func decodeDecision(a *CustomerAssessment, rating, status string, override, approval sql.NullString, review string) error {
+	a.Risk.RiskRating = customer.Rating(rating)
+	a.ApprovalStatus = customer.ApprovalStatus(status)
+	if override.Valid {
+		r := customer.Rating(override.String)
+		a.OverrideRiskRating = &r
+	}
+	if approval.Valid {
+		a.Approval = new(Approval)
+		if err := json.Unmarshal([]byte(approval.String), a.Approval); err != nil {
+			return fmt.Errorf("stored approval of assessment %d: %w", a.ID, err)
+		}
+	}
+	var err error
+	a.NextReviewAt, err = ParseT(review)
+	return err
+}
+
+// CustomerAssessments returns a customer's assessments, newest first, up to
+// limit, starting below id before (0: from the newest).
+func (s *Store) CustomerAssessments(ctx context.Context, q Q, spaceID, customerID, before int64, limit int) ([]CustomerAssessment, error) {
+	if before <= 0 {
+		before = 1<<63 - 1
+	}
+	return s.queryAssessments(ctx, q, `SELECT `+customerAssessmentColumns+` FROM customer_assessments
+		WHERE space_id = $1 AND customer_id = $2 AND id < $3 ORDER BY id DESC LIMIT $4`, spaceID, customerID, before, limit)
+}
+
+func (s *Store) queryAssessments(ctx context.Context, q Q, query string, args ...any) ([]CustomerAssessment, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var list []CustomerAssessment
+	for rows.Next() {
+		var a CustomerAssessment
+		var score float64
+		var rating, status, review, created, updated, risk string
+		var override, approval sql.NullString
+		if err := rows.Scan(&a.ID, &a.CustomerID, &a.CustomerRevision, &score, &rating, &override, &status, &approval,
+			&review, &created, &updated, &a.CreatedBy.ID, &a.CreatedBy.Name, &a.UpdatedBy.ID, &a.UpdatedBy.Name, &risk); err != nil {
+			return nil, err
+		}
+		if err := json.Unmarshal([]byte(risk), &a.Risk); err != nil {
+			return nil, fmt.Errorf("stored assessment %d: %w", a.ID, err)
+		}
+		if err := decodeDecision(&a, rating, status, override, approval, review); err != nil {
+			return nil, err
+		}
+		var err error
+		if a.CreatedAt, err = ParseT(created); err != nil {
+			return nil, err
+		}
+		if a.UpdatedAt, err = ParseT(updated); err != nil {
+			return nil, err
+		}
+		list = append(list, a)
+	}
+	return list, rows.Err()
+}
+
+// MethodologyVersion is a stored methodology version with who wrote and who
+// activated it.
+type MethodologyVersion struct {
+	Methodology customer.Methodology
+	CreatedAt   time.Time
+	CreatedBy   string
+	ActivatedAt *time.Time
+	ActivatedBy string
+}
+
+// InsertMethodology stores a new methodology version, numbered after the
+// space's newest; it sets m.Version. A concurrent insert of the same number
+// is a conflict.
+func (s *Store) InsertMethodology(ctx context.Context, q Q, spaceID int64, m *MethodologyVersion) error {
+	var next int
+	if err := q.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) + 1 FROM risk_methodologies WHERE space_id = $1`, spaceID).Scan(&next); err != nil {
+		return err
+	}
+	m.Methodology.Version = next
+	doc, err := json.Marshal(m.Methodology)
+	if err != nil {
+		return err
+	}
+	var activatedBy any
+	if m.ActivatedBy != "" {
+		activatedBy = m.ActivatedBy
+	}
+	_, err = q.ExecContext(ctx, `INSERT INTO risk_methodologies (space_id, version, status, doc, created_at, created_by, activated_at, activated_by)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, spaceID, next, string(m.Methodology.Status), string(doc), T(m.CreatedAt), m.CreatedBy,
+		NullT(m.ActivatedAt), activatedBy)
+	if IsUniqueViolation(err) {
+		return errs.Conflictf("another methodology version was written meanwhile; retry")
+	}
+	if err != nil {
+		return fmt.Errorf("insert methodology: %w", err)
+	}
+	return nil
+}
+
+const methodologyColumns = `doc, status, created_at, created_by, activated_at, activated_by`
+
+// Methodology returns one version of a space's methodology.
+func (s *Store) Methodology(ctx context.Context, q Q, spaceID int64, version int, lock bool) (MethodologyVersion, error) {
+	suffix := ""
+	if lock {
+		suffix = s.ForUpdate()
+	}
+	list, err := s.queryMethodologies(ctx, q, `SELECT `+methodologyColumns+` FROM risk_methodologies WHERE space_id = $1 AND version = $2`+suffix, spaceID, version)
+	if err != nil {
+		return MethodologyVersion{}, err
+	}
+	if len(list) == 0 {
+		return MethodologyVersion{}, errs.NotFoundf("methodology version %d not found", version)
+	}
+	return list[0], nil
+}
+
+// ActiveMethodologyVersion returns the number of the space's active
+// methodology version, or 0 when the space has none yet.
+func (s *Store) ActiveMethodologyVersion(ctx context.Context, q Q, spaceID int64) (int, error) {
+	var v int
+	err := q.QueryRowContext(ctx, `SELECT version FROM risk_methodologies WHERE space_id = $1 AND status = 'active'`, spaceID).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	return v, err
+}
+
+// Methodologies lists a space's methodology versions, newest first.
+func (s *Store) Methodologies(ctx context.Context, q Q, spaceID int64) ([]MethodologyVersion, error) {
+	return s.queryMethodologies(ctx, q, `SELECT `+methodologyColumns+` FROM risk_methodologies WHERE space_id = $1 ORDER BY version DESC LIMIT 1000`, spaceID)
+}
+
+// ActivateMethodology makes a draft the active version and retires the
+// version it replaces.
+func (s *Store) ActivateMethodology(ctx context.Context, q Q, spaceID int64, version int, by string, at time.Time) error {
+	// Retire the active version only if the draft is there, so a refused
+	// activation changes nothing even outside a transaction.
+	if _, err := q.ExecContext(ctx, `UPDATE risk_methodologies SET status = 'retired' WHERE space_id = $1 AND status = 'active'
+		AND EXISTS (SELECT 1 FROM risk_methodologies WHERE space_id = $1 AND version = $2 AND status = 'draft')`, spaceID, version); err != nil {
+		return fmt.Errorf("retire methodology: %w", err)
+	}
+	res, err := q.ExecContext(ctx, `UPDATE risk_methodologies SET status = 'active', activated_at = $3, activated_by = $4
+		WHERE space_id = $1 AND version = $2 AND status = 'draft'`, spaceID, version, T(at), by)
+	if err != nil {
+		return fmt.Errorf("activate methodology: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return errs.Conflictf("methodology version %d is not a draft", version)
+	}
+	return nil
+}
+
+func (s *Store) queryMethodologies(ctx context.Context, q Q, query string, args ...any) ([]MethodologyVersion, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var list []MethodologyVersion
+	for rows.Next() {
+		var m MethodologyVersion
+		var doc, status, created string
+		var activatedAt, activatedBy sql.NullString
+		if err := rows.Scan(&doc, &status, &created, &m.CreatedBy, &activatedAt, &activatedBy); err != nil {
+			return nil, err
+		}
+		if err := json.Unmarshal([]byte(doc), &m.Methodology); err != nil {
+			return nil, fmt.Errorf("stored methodology: %w", err)
+		}
+		// The status column is the truth: activation changes it, not the document.
+		m.Methodology.Status = customer.Status(status)
+		var err error
+		if m.CreatedAt, err = ParseT(created); err != nil {
+			return nil, err
+		}
+		if m.ActivatedAt, err = parseNullT(activatedAt); err != nil {
+			return nil, err
+		}
+		m.ActivatedBy = activatedBy.String
+		list = append(list, m)
+	}
+	return list, rows.Err()
+}
