@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"math"
 	"net/http"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/riskd/riskd/internal/auth"
+	"github.com/riskd/riskd/internal/customer"
 	"github.com/riskd/riskd/internal/httpapi/apitest"
 	"github.com/riskd/riskd/internal/jobs"
 	"github.com/riskd/riskd/internal/store/storetest"
@@ -20,6 +22,36 @@ import (
 func init() {
 	isolationSeeds["/api/customer"] = seedCustomer
 	isolationSeeds["/api/risk-methodology"] = seedMethodology
+	doc, err := json.Marshal(customer.DefaultMethodology())
+	if err != nil {
+		panic(err)
+	}
+	for route, ex := range map[string]writeExample{
+		"POST /api/customer":                              {Body: `{"type":"INDIVIDUAL","referenceId":"example","name":"Example Person","country":"SG"}`},
+		"POST /api/customer/createWithCrps":               {Body: specBody},
+		"PATCH /api/customer/{customerId}":                {Body: `{"name":"Changed Name","screening":{"adverse_media":true}}`},
+		"POST /api/customer/{customerId}/risk-assessment": {},
+		"POST /api/customer/{customerId}/risk-assessment/approval": {
+			Body: `{"approvalStatus":"ACCEPTED","overrideRiskRating":"LOW","message":"Checked."}`,
+			// A customer of its own, made by someone other than the
+			// admin who decides it (four eyes).
+			Setup: func(t *testing.T, e *apitest.Env, _ map[string]string) map[string]string {
+				c := createCustomer(t, e, e.Tokens[auth.Assessor], `{"type":"INDIVIDUAL","referenceId":"to-decide","name":"To Decide"}`)
+				return map[string]string{"customerId": strconv.FormatInt(c.ID, 10)}
+			},
+		},
+		"PUT /api/risk-methodology":                    {Body: string(doc)},
+		"POST /api/risk-methodology/{version}/dry-run": {},
+		"POST /api/risk-methodology/{version}/activate": {
+			// A draft by another admin than the one who activates it.
+			Setup: func(t *testing.T, e *apitest.Env, _ map[string]string) map[string]string {
+				v := methodologyDraft(t, e, e.Token("default", auth.Admin), func(map[string]any) {})
+				return map[string]string{"version": strconv.Itoa(v)}
+			},
+		},
+	} {
+		writeExamples[route] = ex
+	}
 }
 
 // seedMethodology writes a draft in space default: version 2, a number the

@@ -45,14 +45,14 @@ func TestIdempotencyOnEveryPost(t *testing.T) {
 						body = `{}`
 					}
 					before := snapshot(t, b)
-					first := e.Do("POST", path, admin, body, "Idempotency-Key", key)
+					first := e.Do("POST", path, admin, body, append([]string{"Idempotency-Key", key}, r.headers()...)...)
 					if first.Status >= 200 && first.Status <= 299 {
 						t.Skipf("no writeExamples entry for %s, and %s succeeded (%d): add an example (writeroutes_test.go) to check replays", r, body, first.Status)
 					}
 					if d := before.diff(snapshot(t, b)); len(d) > 0 {
 						t.Fatalf("a request that failed (%d) with an Idempotency-Key wrote:\n%s", first.Status, strings.Join(d, "\n"))
 					}
-					again := e.Do("POST", path, admin, body, "Idempotency-Key", key)
+					again := e.Do("POST", path, admin, body, append([]string{"Idempotency-Key", key}, r.headers()...)...)
 					if again.Header.Get("Idempotent-Replayed") != "" || again.Status != first.Status {
 						t.Fatalf("after a failure the key was kept: first %d, again %d %s", first.Status, again.Status, again.Body)
 					}
@@ -60,7 +60,7 @@ func TestIdempotencyOnEveryPost(t *testing.T) {
 				}
 
 				before := snapshot(t, b)
-				first := e.Do("POST", path, admin, body, "Idempotency-Key", key)
+				first := e.Do("POST", path, admin, body, append([]string{"Idempotency-Key", key}, r.headers()...)...)
 				if first.Status < 200 || first.Status > 299 {
 					t.Fatalf("the example failed: %d %s", first.Status, first.Body)
 				}
@@ -75,7 +75,7 @@ func TestIdempotencyOnEveryPost(t *testing.T) {
 					t.Fatal("the response's secret is stored in the database")
 				}
 
-				again := e.Do("POST", path, admin, body, "Idempotency-Key", key)
+				again := e.Do("POST", path, admin, body, append([]string{"Idempotency-Key", key}, r.headers()...)...)
 				if again.Header.Get("Idempotent-Replayed") != "true" {
 					t.Fatalf("replay not marked Idempotent-Replayed: %d %s", again.Status, again.Body)
 				}
@@ -97,7 +97,7 @@ func TestIdempotencyOnEveryPost(t *testing.T) {
 				if body != "" {
 					other = body[:strings.LastIndex(body, "}")] + `,"idempotencyProbe":1}`
 				}
-				e.Do("POST", path, admin, other, "Idempotency-Key", key).ExpectError(t, 409, "conflict")
+				e.Do("POST", path, admin, other, append([]string{"Idempotency-Key", key}, r.headers()...)...).ExpectError(t, 409, "conflict")
 				if d := afterFirst.diff(snapshot(t, b)); len(d) > 0 {
 					t.Fatalf("the same key with another body wrote:\n%s", strings.Join(d, "\n"))
 				}

@@ -116,6 +116,15 @@ type writeRoute struct {
 
 func (r writeRoute) String() string { return r.Method + " " + r.Path }
 
+// headers are the headers the route requires beyond the token: the
+// customer family's X-Domain-ID, for space default.
+func (r writeRoute) headers() []string {
+	if requiresHeader(r.Op, "X-Domain-ID") {
+		return []string{"X-Domain-ID", "1"}
+	}
+	return nil
+}
+
 // writeRoutes lists every POST, PUT and PATCH operation, sorted.
 func writeRoutes(e *apitest.Env) []writeRoute {
 	var out []writeRoute
@@ -475,7 +484,7 @@ func TestBadInput(t *testing.T) {
 				before := snapshot(t, b)
 				counts := counter.count(t, b)
 				for _, bb := range bodies {
-					res, err := raw(e, r.Method, path, admin, bb.body, bb.chunked)
+					res, err := raw(e, r.Method, path, admin, bb.body, bb.chunked, r.headers()...)
 					if err != nil {
 						// Refusing a body may close the connection before
 						// the client has sent it all; only then.
