@@ -122,7 +122,7 @@ func serve(ctx context.Context, c serveConfig, log *slog.Logger, stdout io.Write
 	if st.Dialect() == store.Postgres {
 		limiter = store.SharedLimiter{Store: st, Now: time.Now}
 	}
-	api := httpapi.New(app, httpapi.Config{Version: version, MaxBodyBytes: c.maxBody, RateLimit: c.rateLimit}, log, m, limiter)
+	api := httpapi.New(app, httpapi.Config{Version: version, MaxBodyBytes: c.maxBody, RateLimit: c.rateLimit, Fetcher: fetcher}, log, m, limiter)
 
 	ln, err := net.Listen("tcp", c.addr)
 	if err != nil {

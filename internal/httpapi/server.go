@@ -4,6 +4,7 @@
 package httpapi
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -21,6 +22,7 @@ import (
 	"github.com/riskd/riskd/internal/errs"
 	"github.com/riskd/riskd/internal/metrics"
 	"github.com/riskd/riskd/internal/usecase"
+	"github.com/riskd/riskd/internal/vendorrisk/source"
 )
 
 func init() { hookHumaErrors() }
@@ -30,6 +32,10 @@ type Config struct {
 	Version      string
 	MaxBodyBytes int64 // request body limit (default 1 MiB)
 	RateLimit    int   // default write requests per second per token (burst the same)
+	// Fetcher polls vendor sources when a client asks for a poll now; serve
+	// passes the one its poll jobs use (guard, User-Agent). Nil: a fetcher
+	// that refuses loopback and private addresses.
+	Fetcher *source.Fetcher
 }
 
 // Server is riskd's HTTP API.
@@ -51,6 +57,9 @@ func New(app *usecase.App, cfg Config, log *slog.Logger, m *metrics.Metrics, lim
 	}
 	if cfg.RateLimit <= 0 {
 		cfg.RateLimit = 100
+	}
+	if cfg.Fetcher == nil {
+		cfg.Fetcher = source.NewFetcher(source.PublicClient(false), cmp.Or(cfg.Version, "dev"))
 	}
 	s := &Server{app: app, cfg: cfg, log: log, metrics: m, limiter: limiter, mux: http.NewServeMux()}
 

@@ -18,7 +18,6 @@ import (
 	"github.com/riskd/riskd/internal/store"
 	"github.com/riskd/riskd/internal/usecase"
 	"github.com/riskd/riskd/internal/vendorrisk"
-	"github.com/riskd/riskd/internal/vendorrisk/source"
 )
 
 // Vendors and risk events keep the spec's snake_case names. Lists are bare
@@ -140,8 +139,9 @@ func parseURN(kind, what, s string) (string, error) {
 }
 
 func (s *Server) registerVendors() {
-	// Poll-now fetches with the same limits and User-Agent as the poll jobs.
-	fetcher := source.NewFetcher(nil, cmp.Or(s.cfg.Version, "dev"))
+	// Poll-now fetches with the poll jobs' fetcher: the same address guard,
+	// limits and User-Agent.
+	fetcher := s.cfg.Fetcher
 	vendorTags := []string{"Vendors"}
 	eventTags := []string{"Risk events"}
 

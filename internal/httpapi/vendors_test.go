@@ -948,3 +948,33 @@ func TestVendorSources(t *testing.T) {
 		})
 	})
 }
+
+// TestPollNowRefusesPrivateAddresses shows that a poll asked for through
+// the API uses the server's guarded fetcher: an assessor cannot make riskd
+// fetch loopback or internal addresses (unless serve allows them).
+func TestPollNowRefusesPrivateAddresses(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		e := apitest.New(t, b, apitest.Options{GuardSources: true})
+		page := newUpstream(t, map[string][]byte{
+			"/api/v2/incidents.json":              fixture(t, "statuspage_incidents.json"),
+			"/api/v2/scheduled-maintenances.json": fixture(t, "statuspage_maintenances.json"),
+		})
+		v := createVendor(t, e, `{"name":"Internal Vendor"}`)
+		var src wireSource
+		e.Do("POST", "/v1/vendors/"+v.URN+"/sources", e.Tokens[auth.Assessor], `{"type":"STATUS_PAGE","url":"`+page.URL+`"}`).
+			Expect(t, 201).JSON(t, &src)
+		env := e.Do("POST", "/v1/vendors/"+v.URN+"/sources/"+strconv.FormatInt(src.ID, 10)+"/poll", e.Tokens[auth.Assessor], nil).
+			ExpectError(t, http.StatusBadGateway, "upstream_failed")
+		page.mu.Lock()
+		hits := page.hits
+		page.mu.Unlock()
+		if hits != 0 {
+			t.Fatalf("the loopback source was fetched %d times (%s)", hits, env.Error.Message)
+		}
+		var list []wireSource
+		e.Do("GET", "/v1/vendors/"+v.URN+"/sources", e.Tokens[auth.Viewer], nil).Expect(t, 200).JSON(t, &list)
+		if len(list) != 1 || list[0].LastError == nil || !strings.Contains(*list[0].LastError, "not public") {
+			t.Fatalf("last_error not recorded: %+v", list)
+		}
+	})
+}

@@ -22,6 +22,7 @@ import (
 	"github.com/riskd/riskd/internal/metrics"
 	"github.com/riskd/riskd/internal/store/storetest"
 	"github.com/riskd/riskd/internal/usecase"
+	"github.com/riskd/riskd/internal/vendorrisk/source"
 )
 
 // Env is a running API with tokens.
@@ -43,6 +44,10 @@ type Options struct {
 	Config httpapi.Config
 	// Jobs starts a job runner beside the server.
 	Jobs bool
+	// GuardSources keeps the server's default source fetcher, which
+	// refuses loopback addresses; without it the server may poll the
+	// tests' fixture servers on loopback.
+	GuardSources bool
 }
 
 // New starts the API on b.
@@ -57,6 +62,9 @@ func New(t testing.TB, b storetest.Backend, opt Options) *Env {
 	m := metrics.New()
 	if opt.Config.RateLimit == 0 {
 		opt.Config.RateLimit = 10000
+	}
+	if opt.Config.Fetcher == nil && !opt.GuardSources {
+		opt.Config.Fetcher = source.NewFetcher(source.PublicClient(true), "test")
 	}
 	e := &Env{T: t, Backend: b, App: app, Logs: logs, Tokens: map[auth.Role]string{}, OtherTokens: map[auth.Role]string{}}
 	if opt.Jobs {
