@@ -24,7 +24,10 @@ const (
 	// vendor's status page, a feed, EDGAR) failed; the client did nothing
 	// wrong and may retry later.
 	UpstreamFailed Code = "upstream_failed"
-	Internal       Code = "internal"
+	// Unavailable: the server could not answer now (a request that ran out
+	// of time, a database not ready); the client may retry.
+	Unavailable Code = "unavailable"
+	Internal    Code = "internal"
 )
 
 // FieldError names one bad input field, in the client's own spelling

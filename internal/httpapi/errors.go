@@ -21,7 +21,7 @@ type apiError struct {
 }
 
 type errorBody struct {
-	Code    errs.Code         `json:"code" doc:"Stable machine-readable code" enum:"invalid_json,validation_failed,unauthorized,forbidden,not_found,conflict,payload_too_large,rate_limit_exceeded,upstream_failed,internal"`
+	Code    errs.Code         `json:"code" doc:"Stable machine-readable code" enum:"invalid_json,validation_failed,unauthorized,forbidden,not_found,conflict,payload_too_large,rate_limit_exceeded,upstream_failed,unavailable,internal"`
 	Message string            `json:"message" doc:"Human-readable summary"`
 	Details []errs.FieldError `json:"details" doc:"One entry per bad field"`
 }
@@ -39,6 +39,7 @@ var statusOf = map[errs.Code]int{
 	errs.PayloadTooLarge:  http.StatusRequestEntityTooLarge,
 	errs.RateLimited:      http.StatusTooManyRequests,
 	errs.UpstreamFailed:   http.StatusBadGateway,
+	errs.Unavailable:      http.StatusServiceUnavailable,
 	errs.Internal:         http.StatusInternalServerError,
 }
 
@@ -52,6 +53,7 @@ var codeOf = map[int]errs.Code{
 	http.StatusRequestEntityTooLarge: errs.PayloadTooLarge,
 	http.StatusTooManyRequests:       errs.RateLimited,
 	http.StatusBadGateway:            errs.UpstreamFailed,
+	http.StatusServiceUnavailable:    errs.Unavailable,
 	http.StatusInternalServerError:   errs.Internal,
 }
 
@@ -75,7 +77,7 @@ func fromDomain(ctx context.Context, err error) *apiError {
 	}
 	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
 		logInternal(ctx, err)
-		return newAPIError(http.StatusServiceUnavailable, "unavailable", "the request did not finish in time; retry", nil)
+		return newAPIError(http.StatusServiceUnavailable, errs.Unavailable, "the request did not finish in time; retry", nil)
 	}
 	logInternal(ctx, err)
 	return internalError()

@@ -109,7 +109,13 @@ func (s *Server) principal(ctx huma.Context) (auth.Principal, error) {
 	}
 	space := strconv.FormatInt(p.Space.ID, 10)
 	for _, h := range []string{"X-Domain-ID", "auth-tenant-id"} {
-		if v := ctx.Header(h); v != "" && strings.TrimSpace(v) != space {
+		v := strings.TrimSpace(ctx.Header(h))
+		// The risk-model API's clients send auth-tenant-id 0 (its docs'
+		// examples do) to mean no tenant in particular: the token's own.
+		if v == "" || h == "auth-tenant-id" && v == "0" {
+			continue
+		}
+		if v != space {
 			return p, errs.Forbiddenf("%s %q is not the token's space", h, v)
 		}
 	}

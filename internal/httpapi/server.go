@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"runtime/debug"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -113,7 +114,7 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	if err := s.app.Store.Ready(ctx); err != nil {
 		s.log.WarnContext(ctx, "not ready", "err", err)
-		writeError(w, newAPIError(http.StatusServiceUnavailable, "unavailable", "not ready: "+err.Error(), nil))
+		writeError(w, newAPIError(http.StatusServiceUnavailable, errs.Unavailable, "not ready: "+err.Error(), nil))
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -195,6 +196,10 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 			s.log.Log(ctx, level, "request", "request_id", id, "method", r.Method, "route", route,
 				"status", rec.status, "duration_ms", float64(elapsed.Microseconds())/1000)
 		}()
+		if err := nulInURL(r); err != nil {
+			writeError(rec, err)
+			return
+		}
 		next.ServeHTTP(rec, r)
 	})
 }
@@ -211,4 +216,25 @@ func validRequestID(id string) bool {
 		}
 	}
 	return true
+}
+
+// nulInURL refuses a NUL character in the path (no resource has one: 404)
+// or in a query parameter (422 naming it) before any handler sees it:
+// PostgreSQL's text cannot hold NUL, so it would otherwise fail there.
+func nulInURL(r *http.Request) *apiError {
+	if strings.IndexByte(r.URL.Path, 0) >= 0 {
+		return newAPIError(http.StatusNotFound, errs.NotFound, "no resource has a NUL character in its path", nil)
+	}
+	if !strings.Contains(r.URL.RawQuery, "%00") {
+		return nil
+	}
+	for k, vs := range r.URL.Query() {
+		for _, v := range vs {
+			if strings.IndexByte(k, 0) >= 0 || strings.IndexByte(v, 0) >= 0 {
+				return newAPIError(http.StatusUnprocessableEntity, errs.ValidationFailed, "validation failed",
+					[]errs.FieldError{{Field: strings.ReplaceAll(k, "\x00", ""), Message: "must not contain the NUL character"}})
+			}
+		}
+	}
+	return nil
 }

@@ -412,6 +412,7 @@ func genericBadBodies(required bool) []badBody {
 		{name: "number", body: []byte(`42`), codes: bad},
 		{name: "two documents", body: []byte(`{} {}`), codes: bad},
 		{name: "nested too deep", body: []byte(deep), codes: bad},
+		{name: "NUL in a string", body: []byte(`{"name":"a\u0000b","description":"\u0000"}`), codes: bad},
 		{name: "too large", body: big, codes: []string{"payload_too_large"}},
 		{name: "too large, chunked", body: big, chunked: true, codes: []string{"payload_too_large"}},
 	}
