@@ -500,9 +500,11 @@ func TestRiskEventRecommendation(t *testing.T) {
 		tests := []struct {
 			name, level, explanation string
 		}{
-			{"Ransomware attack on payroll processor", "HIGH", "HIGH: keywords: ransomware"},
-			{"Acme announces layoffs", "LOW", "LOW: keywords: layoffs"},
+			{"Ransomware attack on payroll processor", "HIGH", "HIGH: keywords: ransomware (vendor-security-ransomware)"},
+			{"Acme announces layoffs", "LOW", "LOW: keywords: layoffs (vendor-workforce-layoffs)"},
 			{"Quarterly update", "LOW", "LOW: no severity signal, so LOW by default"},
+			// The vendor-event rules understand a denial.
+			{"Acme finds no evidence of a breach", "LOW", "LOW: no severity signal, so LOW by default"},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {

@@ -41,11 +41,19 @@ const (
 	recommenderActor  = "system:recommender"
 )
 
-// registerVendorJobs registers the recommendation worker. The connector
-// jobs need a fetcher and an interval from the operator, so serve registers
-// them with RegisterVendorPolling.
+// registerVendorJobs registers the recommendation worker. Its keyword
+// signals come from the vendor-event rules of a.Text, the engine serve
+// already compiled (built-in packs plus --rules), so nothing is compiled
+// twice and an operator's vendor-event rules apply. Another Recommender
+// (an external model) plugs in here. The connector jobs need a fetcher and
+// an interval from the operator, so serve registers them with
+// RegisterVendorPolling.
 func (a *App) registerVendorJobs(r *jobs.Runner) {
-	r.Handle(JobVendorRiskRecommendation, a.recommendationJob(vendorrisk.DefaultRecommender()))
+	rec := vendorrisk.DefaultRecommender()
+	if a.Text != nil {
+		rec = vendorrisk.NewRecommender(a.Text)
+	}
+	r.Handle(JobVendorRiskRecommendation, a.recommendationJob(rec))
 }
 
 // RegisterVendorPolling registers the connector jobs on r: f fetches every
