@@ -338,3 +338,28 @@ func ApplyRecommendation(ev RiskEvent, rec Recommendation, now time.Time) (RiskE
 	}
 	return out, nil
 }
+
+// RecommendationHistory is the history entry of a recommendation that moved
+// an event's level (from UNASSIGNED, or from an earlier recommended level):
+// the recommender changed what reviewers see, so the event's history shows
+// it beside the reviewers' own changes. The note names the recommendation.
+// It is nil when the level did not change (a reviewer's level is kept, or
+// the recommendation agrees with the last one).
+func RecommendationHistory(before, after RiskEvent, actorID string) *HistoryEntry {
+	if after.RiskLevel == before.RiskLevel || after.Recommendation == nil {
+		return nil
+	}
+	note := "recommendation: " + after.Recommendation.Explanation
+	if r := []rune(note); len(r) > maxNoteLen {
+		note = string(r[:maxNoteLen-1]) + "…"
+	}
+	return &HistoryEntry{
+		At:         after.UpdatedAt,
+		ActorID:    actorID,
+		FromStatus: before.ReviewStatus,
+		ToStatus:   after.ReviewStatus,
+		FromLevel:  before.RiskLevel,
+		ToLevel:    after.RiskLevel,
+		Note:       note,
+	}
+}

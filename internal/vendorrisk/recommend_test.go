@@ -1,8 +1,10 @@
 package vendorrisk_test
 
 import (
+	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/riskd/riskd/internal/vendorrisk"
 )
@@ -219,5 +221,38 @@ func TestRecommendObservedEvent(t *testing.T) {
 	}
 	if ev.RiskLevel != vendorrisk.LevelHigh || ev.Recommendation.Explanation != "HIGH: Statuspage impact major (status identified); keywords: outage (vendor-availability-outage)" {
 		t.Fatalf("level %s, explanation %q", ev.RiskLevel, ev.Recommendation.Explanation)
+	}
+}
+
+// A recommendation that moves the level is a history entry by the
+// recommender; one that does not (a reviewer's level, the same level again)
+// is not.
+func TestRecommendationHistory(t *testing.T) {
+	ev, _ := vendorrisk.NewRiskEvent(vendorrisk.RiskEventCreate{VendorURN: vendorURN, Name: "x", SourceType: vendorrisk.SourceNews}, now)
+	later := now.Add(time.Minute)
+	first, _ := vendorrisk.ApplyRecommendation(ev, vendorrisk.Recommendation{Level: vendorrisk.LevelHigh, Explanation: "HIGH: keywords: breach (vendor-security-breach)"}, later)
+	h := vendorrisk.RecommendationHistory(ev, first, "system:recommender")
+	want := vendorrisk.HistoryEntry{At: later, ActorID: "system:recommender", FromStatus: vendorrisk.StatusPending, ToStatus: vendorrisk.StatusPending,
+		FromLevel: vendorrisk.LevelUnassigned, ToLevel: vendorrisk.LevelHigh, Note: "recommendation: HIGH: keywords: breach (vendor-security-breach)"}
+	if h == nil || *h != want {
+		t.Fatalf("entry %+v, want %+v", h, want)
+	}
+	// The same level again, with another explanation: no entry.
+	same, _ := vendorrisk.ApplyRecommendation(first, vendorrisk.Recommendation{Level: vendorrisk.LevelHigh, Explanation: "HIGH: other"}, later.Add(time.Minute))
+	if h := vendorrisk.RecommendationHistory(first, same, "system:recommender"); h != nil {
+		t.Fatalf("unchanged level gave %+v", h)
+	}
+	// A later recommendation still moves a recommended level.
+	lower, _ := vendorrisk.ApplyRecommendation(same, vendorrisk.Recommendation{Level: vendorrisk.LevelMedium, Explanation: "MEDIUM: " + strings.Repeat("x", 3000)}, later.Add(2*time.Minute))
+	h = vendorrisk.RecommendationHistory(same, lower, "system:recommender")
+	if h == nil || h.FromLevel != vendorrisk.LevelHigh || h.ToLevel != vendorrisk.LevelMedium || utf8.RuneCountInString(h.Note) != 2000 {
+		t.Fatalf("second entry %+v", h)
+	}
+	// A reviewer's level is theirs: the recommendation is recorded, the
+	// level does not move, and there is no entry.
+	reviewed, _, _ := vendorrisk.Triage(lower, vendorrisk.TriagePatch{RiskLevel: ptr(vendorrisk.LevelLow)}, "u1", later.Add(3*time.Minute))
+	after, _ := vendorrisk.ApplyRecommendation(reviewed, vendorrisk.Recommendation{Level: vendorrisk.LevelCritical, Explanation: "CRITICAL: y"}, later.Add(4*time.Minute))
+	if h := vendorrisk.RecommendationHistory(reviewed, after, "system:recommender"); h != nil || after.RiskLevel != vendorrisk.LevelLow {
+		t.Fatalf("reviewed event: level %s, entry %+v", after.RiskLevel, h)
 	}
 }
