@@ -92,6 +92,24 @@ func createEvent(t *testing.T, e *apitest.Env, vendorURN, name string) wireEvent
 	return ev
 }
 
+type wireHistoryEntry struct {
+	At         string `json:"at"`
+	ActorID    string `json:"actor_id"`
+	FromStatus string `json:"from_status"`
+	ToStatus   string `json:"to_status"`
+	FromLevel  string `json:"from_level"`
+	ToLevel    string `json:"to_level"`
+	Note       string `json:"note"`
+}
+
+// history returns an event's history, oldest first.
+func history(t *testing.T, e *apitest.Env, urn string) []wireHistoryEntry {
+	t.Helper()
+	var out []wireHistoryEntry
+	e.Do("GET", "/v1/risk-events/"+urn+"/history", e.Tokens[auth.Viewer], nil).Expect(t, 200).JSON(t, &out)
+	return out
+}
+
 // auditActions lists the audit log's actions about one resource, oldest first.
 func auditActions(t *testing.T, e *apitest.Env, resourceType, id string) []string {
 	t.Helper()
@@ -500,9 +518,11 @@ func TestRiskEventRecommendation(t *testing.T) {
 		tests := []struct {
 			name, level, explanation string
 		}{
-			{"Ransomware attack on payroll processor", "HIGH", "HIGH: keywords: ransomware"},
-			{"Acme announces layoffs", "LOW", "LOW: keywords: layoffs"},
+			{"Ransomware attack on payroll processor", "HIGH", "HIGH: keywords: ransomware (vendor-security-ransomware)"},
+			{"Acme announces layoffs", "LOW", "LOW: keywords: layoffs (vendor-workforce-layoffs)"},
 			{"Quarterly update", "LOW", "LOW: no severity signal, so LOW by default"},
+			// The vendor-event rules understand a denial.
+			{"Acme finds no evidence of a breach", "LOW", "LOW: no severity signal, so LOW by default"},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
@@ -517,6 +537,13 @@ func TestRiskEventRecommendation(t *testing.T) {
 				}
 				if a := auditActions(t, e, "risk_event", ev.URN); !slices.Equal(a, []string{"risk_event.create", "risk_event.recommend"}) {
 					t.Fatalf("audit = %v", a)
+				}
+				// Setting the level is in the event's history too, by the
+				// recommender, naming the recommendation.
+				h := history(t, e, ev.URN)
+				if len(h) != 1 || h[0].ActorID != "system:recommender" || h[0].FromStatus != "PENDING" || h[0].ToStatus != "PENDING" ||
+					h[0].FromLevel != "UNASSIGNED" || h[0].ToLevel != tt.level || h[0].Note != "recommendation: "+tt.explanation || h[0].At == "" {
+					t.Fatalf("history = %+v", h)
 				}
 			})
 		}
@@ -826,6 +853,23 @@ func TestVendorSources(t *testing.T) {
 			}
 			if a := auditActions(t, e, "risk_event", outage.URN); !slices.Equal(a, []string{"risk_event.observe", "risk_event.recommend", "risk_event.refresh", "risk_event.recommend"}) {
 				t.Fatalf("audit = %v", a)
+			}
+			// Each level the recommender set is in the history; once a
+			// reviewer set theirs, recommendations no longer add entries.
+			levels := func(h []wireHistoryEntry) string {
+				var out []string
+				for _, x := range h {
+					out = append(out, x.ActorID+":"+x.FromLevel+">"+x.ToLevel)
+				}
+				return strings.Join(out, " ")
+			}
+			if h := history(t, e, outage.URN); levels(h) != "system:recommender:UNASSIGNED>HIGH system:recommender:HIGH>CRITICAL" ||
+				!strings.HasPrefix(h[1].Note, "recommendation: CRITICAL: Statuspage impact critical") {
+				t.Fatalf("outage history = %+v", h)
+			}
+			if h := history(t, e, slow.URN); len(h) != 2 || h[0].ActorID != "system:recommender" || h[0].FromLevel != "UNASSIGNED" ||
+				h[0].ToLevel != slow.RiskLevel || h[1].ActorID == "system:recommender" || h[1].ToLevel != "MEDIUM" {
+				t.Fatalf("reviewed incident history = %+v", h)
 			}
 		})
 

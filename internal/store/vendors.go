@@ -315,7 +315,8 @@ func scanRiskEventViews(rows *sql.Rows, capacity int) ([]vendorrisk.RiskEventRes
 	return out, rows.Err()
 }
 
-// AppendRiskEventHistory records a triage change of an event.
+// AppendRiskEventHistory records a change of an event's status or level: a
+// reviewer's triage, or a recommendation that set the level.
 func (s *Store) AppendRiskEventHistory(ctx context.Context, q Q, spaceID int64, eventURN string, h vendorrisk.HistoryEntry) error {
 	_, err := q.ExecContext(ctx, `INSERT INTO risk_event_history
 		(space_id, event_urn, at, actor_id, from_status, to_status, from_level, to_level, note)
@@ -327,7 +328,7 @@ func (s *Store) AppendRiskEventHistory(ctx context.Context, q Q, spaceID int64, 
 	return nil
 }
 
-// RiskEventHistory returns an event's triage changes, oldest first.
+// RiskEventHistory returns an event's changes, oldest first.
 func (s *Store) RiskEventHistory(ctx context.Context, q Q, spaceID int64, eventURN string) ([]vendorrisk.HistoryEntry, error) {
 	rows, err := q.QueryContext(ctx, `SELECT at, actor_id, from_status, to_status, from_level, to_level, note
 		FROM risk_event_history WHERE space_id = $1 AND event_urn = $2 ORDER BY id`, spaceID, eventURN)

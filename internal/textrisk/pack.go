@@ -473,9 +473,9 @@ func (d *decoder) rule1(n *yaml.Node) *Rule {
 			r.Disabled = d.boolean(v, "disabled")
 		case "scenarios":
 			for _, s := range d.strs(v, "scenarios") {
-				sc, err := ParseScenario(s)
-				if err != nil {
-					d.failf(v, r.ID, "unknown scenario %q (want one of %s)", s, strings.Join(Scenarios(), ", "))
+				sc, ok := parseRuleScenario(s)
+				if !ok {
+					d.failf(v, r.ID, "unknown scenario %q (want one of %s)", s, strings.Join(ruleScenarios(), ", "))
 					continue
 				}
 				r.Scenarios = append(r.Scenarios, sc)

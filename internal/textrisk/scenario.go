@@ -11,13 +11,19 @@ import (
 // Generic.
 type Scenario uint8
 
-// The scenarios of the API, in the order the API documents them.
+// The scenarios of the API, in the order the API documents them, then
+// VendorEvent.
 const (
 	Generic Scenario = iota
 	MarketingAsset
 	Dispute
 	DebtCollection
 	Complaint
+	// VendorEvent runs the vendor-event rules (a vendor's outage, breach,
+	// bankruptcy…) for the vendor risk recommender. It is internal: rules
+	// may name it, but ParseScenario, and so the text-risk API and `riskd
+	// score`, do not accept it.
+	VendorEvent
 	numScenarios
 )
 
@@ -27,6 +33,7 @@ var scenarioNames = [numScenarios]string{
 	Dispute:        "dispute",
 	DebtCollection: "debt_collection",
 	Complaint:      "complaint",
+	VendorEvent:    "vendor_event",
 }
 
 // Scenarios returns the scenario names in the order the API documents them.
@@ -34,14 +41,29 @@ func Scenarios() []string {
 	return []string{"marketing_asset", "dispute", "debt_collection", "complaint", "generic"}
 }
 
-// ParseScenario maps an API scenario name to a Scenario.
+// ParseScenario maps an API scenario name to a Scenario. Internal scenarios
+// (VendorEvent) are not API scenarios and are refused.
 func ParseScenario(s string) (Scenario, error) {
 	for i, name := range scenarioNames {
-		if s == name {
+		if s == name && Scenario(i) < VendorEvent {
 			return Scenario(i), nil
 		}
 	}
 	return Generic, errs.Invalid("scenario", "must be one of "+strings.Join(Scenarios(), ", "))
+}
+
+// ruleScenarios lists the names a rule's scenarios may use: the API's and
+// the internal ones.
+func ruleScenarios() []string { return append(Scenarios(), scenarioNames[VendorEvent]) }
+
+// parseRuleScenario maps a scenario name of a rule pack to a Scenario.
+func parseRuleScenario(s string) (Scenario, bool) {
+	for i, name := range scenarioNames {
+		if s == name {
+			return Scenario(i), true
+		}
+	}
+	return Generic, false
 }
 
 // String returns the API name; out-of-range values read as generic, the
@@ -56,7 +78,7 @@ func (s Scenario) String() string {
 // MarshalText encodes the API name.
 func (s Scenario) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
 
-// UnmarshalText decodes an API name.
+// UnmarshalText decodes an API name (internal scenarios are refused).
 func (s *Scenario) UnmarshalText(b []byte) error {
 	v, err := ParseScenario(string(b))
 	if err != nil {

@@ -41,11 +41,19 @@ const (
 	recommenderActor  = "system:recommender"
 )
 
-// registerVendorJobs registers the recommendation worker. The connector
-// jobs need a fetcher and an interval from the operator, so serve registers
-// them with RegisterVendorPolling.
+// registerVendorJobs registers the recommendation worker. Its keyword
+// signals come from the vendor-event rules of a.Text, the engine serve
+// already compiled (built-in packs plus --rules), so nothing is compiled
+// twice and an operator's vendor-event rules apply. Another Recommender
+// (an external model) plugs in here. The connector jobs need a fetcher and
+// an interval from the operator, so serve registers them with
+// RegisterVendorPolling.
 func (a *App) registerVendorJobs(r *jobs.Runner) {
-	r.Handle(JobVendorRiskRecommendation, a.recommendationJob(vendorrisk.DefaultRecommender()))
+	rec := vendorrisk.DefaultRecommender()
+	if a.Text != nil {
+		rec = vendorrisk.NewRecommender(a.Text)
+	}
+	r.Handle(JobVendorRiskRecommendation, a.recommendationJob(rec))
 }
 
 // RegisterVendorPolling registers the connector jobs on r: f fetches every
@@ -196,6 +204,8 @@ type RecommendationResult struct {
 // model), so it runs outside the transaction; the result is applied only if
 // the event's text and signals are still the ones it read, since a change
 // since then has enqueued a newer job that will judge the new content.
+// A recommendation that moves the event's level is also recorded in the
+// event's history, by the recommender's actor.
 func (a *App) recommendationJob(rec vendorrisk.Recommender) jobs.Handler {
 	return func(ctx context.Context, j store.Job, _ func(any) error) (any, error) {
 		var args recommendationArgs
@@ -228,6 +238,11 @@ func (a *App) recommendationJob(rec vendorrisk.Recommender) jobs.Handler {
 			}
 			if err := a.Store.UpdateRiskEvent(ctx, tx, j.SpaceID, out); err != nil {
 				return err
+			}
+			if entry := vendorrisk.RecommendationHistory(cur, out, recommenderActor); entry != nil {
+				if err := a.Store.AppendRiskEventHistory(ctx, tx, j.SpaceID, out.URN, *entry); err != nil {
+					return err
+				}
 			}
 			return a.Audit(ctx, tx, j.SpaceID, recommenderActor, "risk_event.recommend", "risk_event", out.URN, out)
 		})

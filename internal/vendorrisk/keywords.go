@@ -1,18 +1,21 @@
 package vendorrisk
 
 import (
-	"fmt"
 	"strings"
 	"unicode"
+
+	"github.com/riskd/riskd/internal/textrisk"
 )
 
-// TextSignals finds keyword signals in free text. It is the seam where the
-// built-in KeywordMatcher can later be replaced by the textrisk engine
-// running a vendor-event rule pack: anything that turns text into Signals of
-// kind SignalKeyword, each with a Level and Category, plugs in.
+// TextSignals finds keyword signals in free text. The built-in one is
+// EngineSignals, the text engine running the vendor-event rule pack;
+// anything that turns text into Signals of kind SignalKeyword, each with a
+// Level and Category, plugs in.
 type TextSignals func(text string) []Signal
 
-// PhraseIndex finds whole-word phrases in text, ignoring case. Text and
+// PhraseIndex finds whole-word phrases in text, ignoring case. The news
+// connector filters feed items with it; the recommender uses the text
+// engine instead. Text and
 // phrases are split into words (runs of letters, digits and combining marks),
 // and a phrase matches a run of consecutive words: "chapter 11" matches
 // "Chapter 11" and "chapter-11" but not "chapter 110", and "layoffs" does not
@@ -117,105 +120,53 @@ const (
 	CategoryDisclosure   Category = "disclosure"
 )
 
-// KeywordRule is one entry of a keyword pack: any of Phrases found in the
-// text yields one signal named Term at Level.
-type KeywordRule struct {
-	Term     string
-	Phrases  []string
-	Level    RiskLevel
-	Category Category
-}
-
-// KeywordMatcher turns text into keyword signals with a PhraseIndex.
-type KeywordMatcher struct {
-	rules  []KeywordRule
-	index  *PhraseIndex
-	ruleOf []int // phrase index → rule index
-}
-
-// NewKeywordMatcher checks rules and indexes their phrases. Each rule needs
-// a term, at least one phrase with a word in it, and a level from NONE to
-// CRITICAL.
-func NewKeywordMatcher(rules []KeywordRule) (*KeywordMatcher, error) {
-	m := &KeywordMatcher{rules: rules}
-	var phrases []string
-	for i, r := range rules {
-		if strings.TrimSpace(r.Term) == "" {
-			return nil, fmt.Errorf("vendor: keyword rule %d has no term", i)
-		}
-		if !r.Level.Valid() || r.Level == LevelUnassigned {
-			return nil, fmt.Errorf("vendor: keyword rule %q has level %q", r.Term, r.Level)
-		}
-		n := 0
-		for _, ph := range r.Phrases {
-			if len(words(ph)) == 0 {
-				return nil, fmt.Errorf("vendor: keyword rule %q has a phrase with no words: %q", r.Term, ph)
-			}
-			phrases = append(phrases, ph)
-			m.ruleOf = append(m.ruleOf, i)
-			n++
-		}
-		if n == 0 {
-			return nil, fmt.Errorf("vendor: keyword rule %q has no phrases", r.Term)
-		}
+// Level of a vendor-event rule by its severity: the rule's priority is the
+// level it argues for.
+func ruleLevel(p textrisk.Priority) RiskLevel {
+	switch p {
+	case textrisk.P1:
+		return LevelHigh
+	case textrisk.P2:
+		return LevelMedium
+	default:
+		return LevelLow
 	}
-	m.index = NewPhraseIndex(phrases)
-	return m, nil
 }
 
-// Signals returns one keyword signal per rule whose phrases occur in text,
-// in rule order. It has the TextSignals signature.
-func (m *KeywordMatcher) Signals(text string) []Signal {
-	hit := make([]bool, len(m.rules))
-	for _, i := range m.index.Match(text) {
-		hit[m.ruleOf[i]] = true
+// ruleTerm reads a vendor-event rule id, vendor-<category>-<term>, as the
+// signal's category and term: "vendor-financial-chapter-11" is category
+// financial, term "chapter 11". An id of another shape is its own term,
+// with no category (so it is not an availability signal).
+func ruleTerm(id string) (Category, string) {
+	rest, ok := strings.CutPrefix(id, "vendor-")
+	if !ok {
+		return "", id
 	}
-	var out []Signal
-	for i, ok := range hit {
-		if ok {
-			r := m.rules[i]
-			out = append(out, Signal{Kind: SignalKeyword, Value: r.Term, Level: r.Level, Category: r.Category})
+	cat, term, ok := strings.Cut(rest, "-")
+	if !ok || cat == "" || term == "" {
+		return "", id
+	}
+	return Category(cat), strings.ReplaceAll(term, "-", " ")
+}
+
+// EngineSignals runs the text engine's vendor-event rules (scenario
+// textrisk.VendorEvent: the built-in pack 80-vendor-events.yaml plus any
+// the operator added) and turns each rule that fires into a keyword signal:
+// its level from the rule's severity (p1 HIGH, p2 MEDIUM, p3 LOW), its
+// category and term from the rule's id, and the rule's id. The engine does
+// the matching, negation ("no evidence of a breach") and exceptions; it is
+// compiled once, by whoever built e.
+func EngineSignals(e *textrisk.Engine) TextSignals {
+	return func(text string) []Signal {
+		if strings.TrimSpace(text) == "" {
+			return nil
 		}
-	}
-	return out
-}
-
-// DefaultKeywordRules is the built-in vendor-event keyword pack. Variants are
-// listed as phrases because matching is whole-word: "breach" alone would
-// not find "breached". Negation ("no evidence of a breach") is not
-// understood; the reviewer sees the matched term in the explanation and
-// decides.
-func DefaultKeywordRules() []KeywordRule {
-	return []KeywordRule{
-		// Security: confirmed compromise is HIGH; a disclosed incident or
-		// vulnerability without evidence of compromise is MEDIUM.
-		{"breach", []string{"breach", "breaches", "breached"}, LevelHigh, CategorySecurity},
-		{"ransomware", []string{"ransomware"}, LevelHigh, CategorySecurity},
-		{"exfiltration", []string{"exfiltration", "exfiltrated", "exfiltrate"}, LevelHigh, CategorySecurity},
-		{"data leak", []string{"data leak", "data leaks", "data leaked", "leaked data"}, LevelHigh, CategorySecurity},
-		{"unauthorized access", []string{"unauthorized access", "unauthorised access"}, LevelHigh, CategorySecurity},
-		{"cyberattack", []string{"cyberattack", "cyberattacks", "cyber attack", "cyber attacks"}, LevelHigh, CategorySecurity},
-		{"security incident", []string{"security incident", "cybersecurity incident"}, LevelMedium, CategorySecurity},
-		{"vulnerability", []string{"vulnerability", "vulnerabilities", "zero day"}, LevelMedium, CategorySecurity},
-		// Sanctions: dealing with a sanctioned party is a legal bar, not a
-		// matter of degree.
-		{"sanctions", []string{"sanctions", "export controls"}, LevelHigh, CategorySanctions},
-		{"OFAC", []string{"ofac", "sdn list", "specially designated nationals"}, LevelHigh, CategorySanctions},
-		// Financial distress threatens continuity of service.
-		{"bankruptcy", []string{"bankruptcy", "bankrupt", "bankruptcies"}, LevelHigh, CategoryFinancial},
-		{"chapter 11", []string{"chapter 11", "chapter 7"}, LevelHigh, CategoryFinancial},
-		{"insolvency", []string{"insolvency", "insolvent", "receivership"}, LevelHigh, CategoryFinancial},
-		{"going concern", []string{"going concern"}, LevelMedium, CategoryFinancial},
-		// Legal and regulatory trouble.
-		{"lawsuit", []string{"lawsuit", "lawsuits", "class action", "sued"}, LevelMedium, CategoryLegal},
-		{"fined", []string{"fined", "regulatory fine"}, LevelMedium, CategoryLegal},
-		// Workforce and ownership changes: worth a look, rarely urgent.
-		{"layoffs", []string{"layoffs", "layoff", "laid off", "job cuts", "workforce reduction"}, LevelLow, CategoryWorkforce},
-		{"acquisition", []string{"acquired by", "to acquire", "merger"}, LevelLow, CategoryOwnership},
-		// Availability: an outage stops work; degradation and maintenance
-		// slow or schedule it.
-		{"outage", []string{"outage", "outages", "service disruption", "downtime"}, LevelMedium, CategoryAvailability},
-		{"degradation", []string{"degradation", "degraded", "elevated error rates", "increased latency"}, LevelLow, CategoryAvailability},
-		{"maintenance", []string{"maintenance"}, LevelLow, CategoryAvailability},
+		res := e.Analyze(text, textrisk.VendorEvent)
+		out := make([]Signal, 0, len(res.Findings))
+		for _, f := range res.Findings {
+			cat, term := ruleTerm(f.RuleID)
+			out = append(out, Signal{Kind: SignalKeyword, Value: term, Level: ruleLevel(f.Priority), Category: cat, Rule: f.RuleID})
+		}
+		return out
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/riskd/riskd/internal/textrisk"
 )
 
 // SignalKind names what a signal measures.
@@ -24,19 +26,21 @@ const (
 	// Signal8KItem is one item number reported on an SEC Form 8-K or 8-K/A,
 	// such as "1.05".
 	Signal8KItem SignalKind = "sec_8k_item"
-	// SignalKeyword is a keyword rule that matched the event's text; its
-	// value is the rule's term.
+	// SignalKeyword is a vendor-event rule that fired on the event's text;
+	// its value is the rule's term ("breach") and Rule the rule's id.
 	SignalKeyword SignalKind = "keyword"
 )
 
 // Signal is one piece of evidence about an event. Connectors fill Kind and
 // Value; the recommender (or a TextSignals function, for keywords) fills the
-// Level the signal argues for and its Category.
+// Level the signal argues for and its Category. Rule names the text rule a
+// keyword signal comes from.
 type Signal struct {
 	Kind     SignalKind `json:"kind"`
 	Value    string     `json:"value"`
 	Level    RiskLevel  `json:"level,omitempty"`
 	Category Category   `json:"category,omitempty"`
+	Rule     string     `json:"rule,omitempty"`
 }
 
 // EventInput is what a recommender may read of an event.
@@ -63,8 +67,9 @@ type Recommender interface {
 }
 
 // RuleRecommender combines the structured signals a connector read with
-// keyword signals from the event's name and description. It is
-// deterministic: the same input always gives the same level and wording.
+// keyword signals from the event's name and description (the text engine's
+// vendor-event rules, see EngineSignals). It is deterministic: the same
+// input always gives the same level and wording.
 //
 // The level is the most severe signal, with two adjustments that apply to
 // availability signals only (impact, maintenance, and availability
@@ -82,13 +87,22 @@ type RuleRecommender struct {
 	Text TextSignals
 }
 
-// DefaultRecommender is a RuleRecommender with the built-in keyword pack.
+// NewRecommender is the RuleRecommender whose keyword signals come from
+// the vendor-event rules of e. riskd passes the engine it already built
+// (usecase.App.Text: the built-in packs plus `serve --rules`), so the rules
+// are compiled once and an operator's vendor-event rules apply too.
+func NewRecommender(e *textrisk.Engine) RuleRecommender {
+	return RuleRecommender{Text: EngineSignals(e)}
+}
+
+// DefaultRecommender is NewRecommender with the engine of the built-in
+// packs (textrisk.Default, compiled once per process).
 func DefaultRecommender() RuleRecommender {
-	m, err := NewKeywordMatcher(DefaultKeywordRules())
+	e, err := textrisk.Default()
 	if err != nil {
-		panic(err) // the built-in pack is fixed and tested; this is a bug
+		panic(err) // the built-in packs are fixed and tested; this is a bug
 	}
-	return RuleRecommender{Text: m.Signals}
+	return NewRecommender(e)
 }
 
 // impactLevel maps a Statuspage impact to a level. Statuspage's own wording
@@ -167,14 +181,15 @@ func (a *assessment) structured(s Signal) {
 	}
 }
 
-// keywords keeps well-formed keyword signals, once per term. Signals from a
-// plugged-in TextSignals are checked too: a bad one is dropped, not trusted.
+// keywords keeps well-formed keyword signals, once per rule (or per term,
+// for signals without a rule). Signals from a plugged-in TextSignals are
+// checked too: a bad one is dropped, not trusted.
 func (a *assessment) keywords(list []Signal) {
 	for _, s := range list {
 		if s.Kind != SignalKeyword || s.Value == "" || !s.Level.Valid() || s.Level == LevelUnassigned {
 			continue
 		}
-		if !slices.ContainsFunc(a.keys, func(x Signal) bool { return x.Value == s.Value }) {
+		if !slices.ContainsFunc(a.keys, func(x Signal) bool { return x.Value == s.Value && x.Rule == s.Rule }) {
 			a.keys = append(a.keys, s)
 		}
 	}
@@ -250,7 +265,12 @@ func (a *assessment) result() Recommendation {
 		slices.SortStableFunc(keys, func(x, y Signal) int { return y.Level.Rank() - x.Level.Rank() })
 		terms := make([]string, len(keys))
 		for i, s := range keys {
+			// The term for the reader, the rule for the record: the
+			// explanation names every rule that fired.
 			terms[i] = s.Value
+			if s.Rule != "" && s.Rule != s.Value {
+				terms[i] += " (" + s.Rule + ")"
+			}
 		}
 		parts = append(parts, "keywords: "+strings.Join(terms, ", "))
 	}
@@ -317,4 +337,29 @@ func ApplyRecommendation(ev RiskEvent, rec Recommendation, now time.Time) (RiskE
 		out.UpdatedAt = now.UTC()
 	}
 	return out, nil
+}
+
+// RecommendationHistory is the history entry of a recommendation that moved
+// an event's level (from UNASSIGNED, or from an earlier recommended level):
+// the recommender changed what reviewers see, so the event's history shows
+// it beside the reviewers' own changes. The note names the recommendation.
+// It is nil when the level did not change (a reviewer's level is kept, or
+// the recommendation agrees with the last one).
+func RecommendationHistory(before, after RiskEvent, actorID string) *HistoryEntry {
+	if after.RiskLevel == before.RiskLevel || after.Recommendation == nil {
+		return nil
+	}
+	note := "recommendation: " + after.Recommendation.Explanation
+	if r := []rune(note); len(r) > maxNoteLen {
+		note = string(r[:maxNoteLen-1]) + "…"
+	}
+	return &HistoryEntry{
+		At:         after.UpdatedAt,
+		ActorID:    actorID,
+		FromStatus: before.ReviewStatus,
+		ToStatus:   after.ReviewStatus,
+		FromLevel:  before.RiskLevel,
+		ToLevel:    after.RiskLevel,
+		Note:       note,
+	}
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/riskd/riskd/internal/textrisk"
 	"github.com/riskd/riskd/internal/vendorrisk"
 )
 
@@ -249,5 +250,30 @@ func TestFeedPoll(t *testing.T) {
 	}
 	if _, err := f.Poll(context.Background(), Source{Type: vendorrisk.SourceMonitor, URL: srv.URL}); err == nil {
 		t.Error("polled a MONITOR source")
+	}
+}
+
+// The default feed keywords keep every item the recommender's vendor-event
+// rules would flag: each mustFire example of those rules passes the filter.
+func TestDefaultFeedKeywordsCoverVendorEventRules(t *testing.T) {
+	e, err := textrisk.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	index := vendorrisk.NewPhraseIndex(DefaultFeedKeywords())
+	n := 0
+	for _, r := range e.Rules() {
+		if !slices.Contains(r.Scenarios, textrisk.VendorEvent) {
+			continue
+		}
+		for _, ex := range r.Examples.MustFire {
+			n++
+			if !index.Contains(ex) {
+				t.Errorf("rule %s: %q passes no default feed keyword", r.ID, ex)
+			}
+		}
+	}
+	if n == 0 {
+		t.Fatal("no vendor-event rules")
 	}
 }
