@@ -25,8 +25,12 @@ const rescoreActor = "system:rescore"
 
 // rescoreBatch is how many customers one re-scoring transaction rates: large
 // enough that commits are few, small enough that a SQLite writer waiting
-// behind it (an API write) waits tens of milliseconds, not seconds.
-const rescoreBatch = 500
+// behind it (an API write) waits tens of milliseconds, not seconds. It is
+// also small enough that a batch's new pages (an assessment of about 2.3 KB
+// fills a 4 KiB page) stay within SQLite's default page cache (2 MB):
+// at 1,000 the transaction spilled dirty pages to the WAL before its
+// commit and cost a fifth more CPU per customer.
+const rescoreBatch = 250
 
 // registerCustomerJobs registers the family's job handlers.
 func (a *App) registerCustomerJobs(r *jobs.Runner) {
