@@ -384,11 +384,16 @@ func seedCustomers(ctx context.Context, e *env, n int) error {
 	var b strings.Builder
 
 	err = insertRows(ctx, st, "customers", []string{"space_id", "id", "reference_id", "revision", "doc", "created_at", "updated_at",
-		"created_by", "created_by_name", "updated_by", "updated_by_name", "rating", "methodology_version", "next_review_at"}, n,
+		"created_by", "created_by_name", "updated_by", "updated_by_name", "rating", "approval_status", "methodology_version", "next_review_at"}, n,
 		func(i int) ([]any, error) {
 			v, vals := &variants[i%len(variants)], ids(i)
+			// Every 4th assessment is decided (below), as its summary says.
+			status := customer.Pending
+			if i%4 == 3 {
+				status = customer.Accepted
+			}
 			return []any{e.space.ID, first + 3*int64(i), vals[3], 1, v.doc.fill(&b, vals), at, at,
-				actor, actorName, actor, actorName, string(v.rating), 1, v.nextReviewAt}, nil
+				actor, actorName, actor, actorName, string(v.rating), string(status), 1, v.nextReviewAt}, nil
 		})
 	if err != nil {
 		return err
@@ -424,11 +429,7 @@ func seedCustomers(ctx context.Context, e *env, n int) error {
 				c := k.c
 				c.ReferenceID, c.Name = vals[3], vals[4]
 				base := first + 3*int64(i)
-				r, err := json.Marshal(sc.Score(c, k.crps, customer.IDs{Customer: base, CRPs: []int64{base + 1, base + 2}}))
-				if err != nil {
-					return nil, err
-				}
-				risk = string(r)
+				risk = string(customer.EncodeResult(nil, sc.Score(c, k.crps, customer.IDs{Customer: base, CRPs: []int64{base + 1, base + 2}})))
 			}
 			return []any{e.space.ID, first + 3*int64(i), 1, 1, v.score, string(v.rating), nil, status, decision, v.nextReviewAt, at, at,
 				actor, actorName, updatedBy, updatedByName, risk}, nil
@@ -457,10 +458,7 @@ func makeVariant(sc *customer.Scorer, k benchCustomer, now time.Time) (seededVar
 		return seededVariant{}, err
 	}
 	res := sc.Score(c, k.crps, ids)
-	risk, err := json.Marshal(res)
-	if err != nil {
-		return seededVariant{}, err
-	}
+	risk := customer.EncodeResult(nil, res)
 	return seededVariant{doc: newTemplate(string(doc)), risk: newTemplate(string(risk)), score: float64(res.RiskScore),
 		rating: res.RiskRating, nextReviewAt: store.T(sc.NextReviewAt(res.RiskRating, now))}, nil
 }
@@ -508,10 +506,7 @@ func checkSeeded(ctx context.Context, st *store.Store, spaceID, first int64, sc 
 		if err != nil {
 			return err
 		}
-		wantRisk, err := json.Marshal(sc.Score(c, crps, ids))
-		if err != nil {
-			return err
-		}
+		wantRisk := customer.EncodeResult(nil, sc.Score(c, crps, ids))
 		switch {
 		case len(crps) != 2 || ids.CRPs[0] != id+1 || ids.CRPs[1] != id+2 || c.ReferenceID != fmt.Sprintf("BENCH-%07d", i):
 			return fmt.Errorf("seeded customer %d has parties %v and reference %q", id, ids.CRPs, c.ReferenceID)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"math"
 	"os"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -122,4 +123,32 @@ func checkResult(t *testing.T, r customer.Result, crps int, ratings []customer.R
 	if b, err := json.Marshal(r); err != nil || !strings.HasPrefix(string(b), `{"comments":`) {
 		t.Fatalf("marshal: %v %.40s", err, b)
 	}
+	checkStoredForm(t, r)
+}
+
+// checkStoredForm: the stored form restores the result exactly.
+func checkStoredForm(t *testing.T, r customer.Result) {
+	t.Helper()
+	stored := customer.EncodeResult(nil, r)
+	got, err := customer.DecodeResult(stored, r.RiskScore, r.RiskRating, r.MethodologyVersion)
+	if err != nil {
+		t.Fatalf("decode %s: %v", stored, err)
+	}
+	want, _ := json.Marshal(r)
+	back, _ := json.Marshal(got)
+	if !bytes.Equal(want, back) || !reflect.DeepEqual(normal(got), normal(r)) {
+		t.Fatalf("stored form does not restore the result:\n got %s\nwant %s\nstored %s", back, want, stored)
+	}
+}
+
+// normal makes a result's empty lists comparable (nil and [] marshal alike
+// here only after the scorer's own normalisation).
+func normal(r customer.Result) customer.Result {
+	if len(r.KnockOuts) == 0 {
+		r.KnockOuts = nil
+	}
+	if len(r.MissingInputs) == 0 {
+		r.MissingInputs = nil
+	}
+	return r
 }

@@ -230,3 +230,30 @@ func keyPaths(t *testing.T, doc []byte) []string {
 	walk("")
 	return keys
 }
+
+// TestStoredForm: the spec example's assessment, and one with knock-outs,
+// missing inputs and escapes in its comments, restore exactly from the
+// stored form, which is at most half the size of the API's.
+func TestStoredForm(t *testing.T) {
+	s, c, crps := specCustomer(t)
+	spec := s.Score(c, crps, ids)
+	odd := s.Score(customer.Customer{Type: customer.Individual, ReferenceID: "r", Name: "n", Industry: "Ca\"sino\\\u2028\x01",
+		Screening: customer.Screening{PEP: true, Sanctions: true}}, []customer.CRP{{Type: customer.Individual, Name: "x", Role: customer.UBO,
+		Country: "KP", Screening: customer.Screening{AdverseMedia: true}}}, customer.IDs{Customer: 7, CRPs: []int64{8}})
+	if len(odd.KnockOuts) == 0 || odd.MissingCount == 0 {
+		t.Fatalf("the odd result should have knock-outs and missing inputs: %+v", odd)
+	}
+	for _, r := range []customer.Result{spec, odd} {
+		checkStoredForm(t, r)
+		full, _ := json.Marshal(r)
+		if stored := customer.EncodeResult(nil, r); len(stored)*2 > len(full) {
+			t.Errorf("stored form %d bytes, API form %d", len(stored), len(full))
+		}
+	}
+	if _, err := customer.DecodeResult([]byte(`{"f":2}`), 1, customer.Low, 1); err == nil {
+		t.Error("an unknown format decoded")
+	}
+	if _, err := customer.DecodeResult([]byte(`{"f":1,"s":[],"w":[],"e":[]}`), 1, customer.Low, 1); err == nil {
+		t.Error("a truncated result decoded")
+	}
+}

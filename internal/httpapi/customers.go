@@ -103,15 +103,16 @@ func assessmentWire(a store.CustomerAssessment) riskAssessment {
 type customerWire struct {
 	ID int64 `json:"id"`
 	customer.Customer
-	CRPs               []store.PartyCRP `json:"crps"`
-	Revision           int              `json:"revision"`
-	RiskRating         customer.Rating  `json:"riskRating" doc:"The rating in force: the latest assessment's override, else its computed rating"`
-	MethodologyVersion int              `json:"methodologyVersion"`
-	NextReviewAt       time.Time        `json:"nextReviewAt"`
-	CreatedAt          time.Time        `json:"createdAt"`
-	UpdatedAt          time.Time        `json:"updatedAt"`
-	CreatedBy          user             `json:"createdBy"`
-	UpdatedBy          user             `json:"updatedBy"`
+	CRPs               []store.PartyCRP        `json:"crps"`
+	Revision           int                     `json:"revision"`
+	RiskRating         customer.Rating         `json:"riskRating" doc:"The rating in force: the latest assessment's override, else its computed rating"`
+	ApprovalStatus     customer.ApprovalStatus `json:"approvalStatus" doc:"The latest assessment's decision"`
+	MethodologyVersion int                     `json:"methodologyVersion"`
+	NextReviewAt       time.Time               `json:"nextReviewAt"`
+	CreatedAt          time.Time               `json:"createdAt"`
+	UpdatedAt          time.Time               `json:"updatedAt"`
+	CreatedBy          user                    `json:"createdBy"`
+	UpdatedBy          user                    `json:"updatedBy"`
 }
 
 func customerOut(c store.CustomerRecord) customerWire {
@@ -119,7 +120,7 @@ func customerOut(c store.CustomerRecord) customerWire {
 	if crps == nil {
 		crps = []store.PartyCRP{}
 	}
-	return customerWire{ID: c.ID, Customer: c.Customer, CRPs: crps, Revision: c.Revision, RiskRating: c.Rating,
+	return customerWire{ID: c.ID, Customer: c.Customer, CRPs: crps, Revision: c.Revision, RiskRating: c.Rating, ApprovalStatus: c.ApprovalStatus,
 		MethodologyVersion: c.MethodologyVersion, NextReviewAt: c.NextReviewAt, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt,
 		CreatedBy: userOf(c.CreatedBy), UpdatedBy: userOf(c.UpdatedBy)}
 }

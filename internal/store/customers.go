@@ -48,9 +48,10 @@ type CustomerRecord struct {
 	UpdatedBy Actor
 
 	// The latest assessment: the rating in force (the override when an
-	// approver set one), the methodology that produced it and when the
-	// customer is due for review.
+	// approver set one), its decision, the methodology that produced it
+	// and when the customer is due for review.
 	Rating             customer.Rating
+	ApprovalStatus     customer.ApprovalStatus
 	MethodologyVersion int
 	NextReviewAt       time.Time
 }
@@ -94,7 +95,15 @@ type CustomerAssessment struct {
 	UpdatedAt          time.Time
 	CreatedBy          Actor
 	UpdatedBy          Actor
+
+	// stored is Risk's stored form, when EncodeRisk made it ahead.
+	stored []byte
 }
+
+// EncodeRisk prepares the stored form of the assessment's risk object, so
+// that a batch can be encoded before its transaction. Risk must not change
+// afterwards.
+func (a *CustomerAssessment) EncodeRisk() { a.stored = customer.EncodeResult(nil, a.Risk) }
 
 // EffectiveRating is the rating in force: the override, else the computed one.
 func (a CustomerAssessment) EffectiveRating() customer.Rating {
@@ -138,7 +147,7 @@ func (s *Store) AllocatePartyIDs(ctx context.Context, q Q, n int) ([]int64, erro
 }
 
 const customerColumns = `id, reference_id, revision, doc, created_at, updated_at, created_by, created_by_name, updated_by, updated_by_name,
-	rating, methodology_version, next_review_at`
+	rating, approval_status, methodology_version, next_review_at`
 
 // InsertCustomer stores a new customer (revision 1) and its first revision.
 // A referenceId already used in the space is a conflict.
@@ -148,9 +157,10 @@ func (s *Store) InsertCustomer(ctx context.Context, q Q, spaceID int64, c Custom
 		return err
 	}
 	_, err = q.ExecContext(ctx, `INSERT INTO customers (space_id, `+customerColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
 		spaceID, c.ID, c.Customer.ReferenceID, c.Revision, string(doc), T(c.CreatedAt), T(c.UpdatedAt),
-		c.CreatedBy.ID, c.CreatedBy.Name, c.UpdatedBy.ID, c.UpdatedBy.Name, string(c.Rating), c.MethodologyVersion, T(c.NextReviewAt))
+		c.CreatedBy.ID, c.CreatedBy.Name, c.UpdatedBy.ID, c.UpdatedBy.Name, string(c.Rating), string(c.ApprovalStatus),
+		c.MethodologyVersion, T(c.NextReviewAt))
 	if IsUniqueViolation(err) {
 		return referenceTaken(c.Customer.ReferenceID)
 	}
@@ -250,19 +260,52 @@ func (s *Store) ListCustomers(ctx context.Context, q Q, spaceID int64, f Custome
 }
 
 // CustomersToRescore returns up to limit customers after id after whose
-// latest assessment was not made with methodology version. lock holds them
-// until commit on PostgreSQL.
-func (s *Store) CustomersToRescore(ctx context.Context, q Q, spaceID, after int64, version, limit int, lock bool) ([]CustomerRecord, error) {
-	suffix := ""
-	if lock {
-		suffix = s.ForUpdate()
-	}
+// latest assessment was not made with methodology version. The re-scoring
+// job reads them outside its write transaction and checks their revisions
+// inside it (StaleRevisions).
+func (s *Store) CustomersToRescore(ctx context.Context, q Q, spaceID, after int64, version, limit int) ([]CustomerRecord, error) {
 	rows, err := q.QueryContext(ctx, `SELECT `+customerColumns+` FROM customers
-		WHERE space_id = $1 AND id > $2 AND methodology_version <> $3 ORDER BY id LIMIT $4`+suffix, spaceID, after, version, limit)
+		WHERE space_id = $1 AND id > $2 AND methodology_version <> $3 ORDER BY id LIMIT $4`, spaceID, after, version, limit)
 	if err != nil {
 		return nil, err
 	}
 	return scanCustomers(rows)
+}
+
+// Freshness is what the re-scoring job checks, in its write transaction,
+// against what it read before: a customer whose data (revision) or latest
+// decision changed meanwhile is read again.
+type Freshness struct {
+	Revision       int
+	ApprovalStatus customer.ApprovalStatus
+}
+
+// StaleCustomers returns the freshness of the customers with ids from
+// first to last whose latest assessment was not made with methodology
+// version. lock holds them until commit on PostgreSQL.
+func (s *Store) StaleCustomers(ctx context.Context, q Q, spaceID, first, last int64, version int, lock bool) (map[int64]Freshness, error) {
+	suffix := ""
+	if lock {
+		suffix = s.ForUpdate()
+	}
+	rows, err := q.QueryContext(ctx, `SELECT id, revision, approval_status FROM customers
+		WHERE space_id = $1 AND id >= $2 AND id <= $3 AND methodology_version <> $4`+suffix, spaceID, first, last, version)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[int64]Freshness{}
+	for rows.Next() {
+		var id int64
+		var f Freshness
+		var status string
+		if err := rows.Scan(&id, &f.Revision, &status); err != nil {
+			return nil, err
+		}
+		f.ApprovalStatus = customer.ApprovalStatus(status)
+		out[id] = f
+	}
+	return out, rows.Err()
 }
 
 // CountCustomers counts a space's customers, and those whose latest
@@ -279,12 +322,12 @@ func scanCustomers(rows *sql.Rows) ([]CustomerRecord, error) {
 	var docs []string
 	for rows.Next() {
 		var c CustomerRecord
-		var doc, created, updated, review, rating string
+		var doc, created, updated, review, rating, status string
 		if err := rows.Scan(&c.ID, new(string), &c.Revision, &doc, &created, &updated, &c.CreatedBy.ID, &c.CreatedBy.Name,
-			&c.UpdatedBy.ID, &c.UpdatedBy.Name, &rating, &c.MethodologyVersion, &review); err != nil {
+			&c.UpdatedBy.ID, &c.UpdatedBy.Name, &rating, &status, &c.MethodologyVersion, &review); err != nil {
 			return nil, err
 		}
-		c.Rating = customer.Rating(rating)
+		c.Rating, c.ApprovalStatus = customer.Rating(rating), customer.ApprovalStatus(status)
 		var err error
 		if c.CreatedAt, err = ParseT(created); err != nil {
 			return nil, err
@@ -350,139 +393,169 @@ func (s *Store) CustomerRevision(ctx context.Context, q Q, spaceID, id int64, re
 	return d.Customer, d.CRPs, nil
 }
 
-const customerAssessmentColumns = `id, customer_id, customer_revision, risk_score, risk_rating, override_risk_rating, approval_status, approval,
+const customerAssessmentColumns = `id, customer_id, customer_revision, methodology_version, risk_score, risk_rating, override_risk_rating, approval_status, approval,
 	next_review_at, created_at, updated_at, created_by, created_by_name, updated_by, updated_by_name, risk`
 
 // InsertCustomerAssessments stores new assessments, each the latest of its
-// customer, and updates the customers' summaries. It sets the ids. Several
-// go in one statement, so re-scoring a million customers is a few thousand
-// round trips.
-func (s *Store) InsertCustomerAssessments(ctx context.Context, q Q, spaceID int64, list []*CustomerAssessment) error {
-	// 1,000 rows are 17,000 parameters, under SQLite's 32,766 and
-	// PostgreSQL's 65,535: a re-scoring batch is one statement.
-	const perStatement = 1000
+// customer (each customer at most once), and updates the customers'
+// summaries. It sets the ids. w, from PrepareAssessmentWrites, makes a
+// large batch cheap on SQLite; nil is fine for a few.
+func (s *Store) InsertCustomerAssessments(ctx context.Context, q Q, spaceID int64, list []*CustomerAssessment, w *AssessmentWrites) error {
+	seen := make(map[int64]bool, len(list))
+	for _, a := range list {
+		if seen[a.CustomerID] {
+			return fmt.Errorf("insert customer assessments: customer %d twice in one batch", a.CustomerID)
+		}
+		seen[a.CustomerID] = true
+	}
+	// The stored forms are encoded on every core: for a large batch that
+	// costs about as much as the insert.
+	risks := make([][]byte, len(list))
+	workers := max(1, min(runtime.GOMAXPROCS(0), len(list)/64))
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for i := w; i < len(list); i += workers {
+				if risks[i] = list[i].stored; risks[i] == nil {
+					risks[i] = customer.EncodeResult(nil, list[i].Risk)
+				}
+			}
+		})
+	}
+	wg.Wait()
 	for len(list) > 0 {
-		n := min(len(list), perStatement)
-		if err := s.insertAssessments(ctx, q, spaceID, list[:n]); err != nil {
+		n := len(list)
+		var ins, sum *sql.Stmt
+		if w != nil {
+			if n >= assessmentChunk {
+				n, ins, sum = assessmentChunk, w.insert, w.summary
+			} else {
+				n, ins, sum = 1, w.insertOne, w.summaryOne
+			}
+		}
+		n = min(n, assessmentChunk)
+		if err := s.insertAssessments(ctx, q, spaceID, list[:n], risks[:n], ins, sum); err != nil {
 			return err
 		}
-		list = list[n:]
+		list, risks = list[n:], risks[n:]
 	}
 	return nil
 }
 
-// insertAssessments inserts up to a few hundred assessments in one
-// statement and records them on their customers in a second one.
-//
-// On SQLite the parameters are anonymous ("?", bound in order): SQLite
-// resolves "$N" through a list it searches linearly, both when it prepares
-// the statement and when the driver binds it, which made a statement of
-// thousands of parameters quadratic (half of the re-scoring job's time).
-// PostgreSQL gets "$N".
-func (s *Store) insertAssessments(ctx context.Context, q Q, spaceID int64, list []*CustomerAssessment) error {
-	const cols = 17
-	pg := s.dialect == Postgres
-	param := func(b []byte, n int) []byte {
-		if !pg {
-			return append(b, '?')
-		}
-		return strconv.AppendInt(append(b, '$'), int64(n), 10)
-	}
-	byCustomer := make(map[int64]*CustomerAssessment, len(list))
-	for _, a := range list {
-		if byCustomer[a.CustomerID] != nil {
-			return fmt.Errorf("insert customer assessments: customer %d twice in one statement", a.CustomerID)
-		}
-		byCustomer[a.CustomerID] = a
-	}
+// assessmentChunk is how many assessments one statement inserts: 50 rows
+// of 17 parameters, under both databases' limits. A re-scoring batch is a
+// few chunks, each a prepared statement run again (see AssessmentWrites).
+const assessmentChunk = 50
 
-	// The risk objects are marshalled on every core while the customers'
-	// summaries are updated: for a batch, both cost as much as the insert.
-	risks := make([][]byte, len(list))
-	workers := max(1, min(runtime.GOMAXPROCS(0), len(list)/64))
-	failed := make([]error, workers)
-	marshal := func(w int) {
-		for i := w; i < len(list); i += workers {
-			b, err := json.Marshal(list[i].Risk)
-			if err != nil {
-				failed[w] = err
+const assessmentInsertColumns = `space_id, customer_id, customer_revision, methodology_version, risk_score, risk_rating,
+	override_risk_rating, approval_status, approval, next_review_at, created_at, updated_at, created_by, created_by_name,
+	updated_by, updated_by_name, risk`
+
+const assessmentInsertParams = 17
+
+// AssessmentWrites are the statements that store assessments in chunks,
+// prepared once on SQLite's writer connection: a statement of 50 rows is
+// as long to parse as to run, and the driver parses a statement's text on
+// every call otherwise. On PostgreSQL pgx caches prepared statements
+// itself, so there are none (nil).
+type AssessmentWrites struct {
+	insert, insertOne, summary, summaryOne *sql.Stmt
+}
+
+// PrepareAssessmentWrites prepares the chunk statements, once per Store.
+// Call it outside a transaction: on SQLite it needs the writer connection.
+func (s *Store) PrepareAssessmentWrites(ctx context.Context) (*AssessmentWrites, error) {
+	if s.dialect != SQLite {
+		return nil, nil
+	}
+	s.writesOnce.Do(func() {
+		w := &AssessmentWrites{}
+		for _, p := range []struct {
+			st  **sql.Stmt
+			sql string
+		}{
+			{&w.insert, assessmentInsertSQL(false, assessmentChunk)},
+			{&w.insertOne, assessmentInsertSQL(false, 1)},
+			{&w.summary, summaryUpdateSQL(false, assessmentChunk)},
+			{&w.summaryOne, summaryUpdateSQL(false, 1)},
+		} {
+			if *p.st, s.writesErr = s.w.PrepareContext(context.WithoutCancel(ctx), p.sql); s.writesErr != nil {
 				return
 			}
-			risks[i] = b
 		}
-	}
-	var wg sync.WaitGroup
-	defer wg.Wait()
-	if len(list) == 1 {
-		marshal(0)
-	} else {
-		for w := range workers {
-			wg.Go(func() { marshal(w) })
-		}
-		// One UPDATE for every customer: an UPDATE each costs a statement
-		// preparation each, as much again as the insert. The customers
-		// are distinct (checked above).
-		sb := make([]byte, 0, 256+len(list)*24)
-		sb = append(sb, `WITH v (id, rating, version, review) AS (VALUES `...)
-		args := make([]any, 0, 1+4*len(list))
-		for i, a := range list {
-			if i > 0 {
-				sb = append(sb, ',')
-			}
-			if pg {
-				// PostgreSQL types the VALUES list from its parameters.
-				sb = append(sb, "(CAST("...)
-				sb = append(param(sb, 4*i+1), " AS BIGINT),"...)
-				sb = append(param(sb, 4*i+2), ",CAST("...)
-				sb = append(param(sb, 4*i+3), " AS INTEGER),"...)
-				sb = append(param(sb, 4*i+4), ')')
-			} else {
-				sb = append(sb, "(?,?,?,?)"...)
-			}
-			args = append(args, a.CustomerID, string(a.EffectiveRating()), a.Risk.MethodologyVersion, T(a.NextReviewAt))
-		}
-		sb = append(sb, `) UPDATE customers SET rating = v.rating, methodology_version = v.version, next_review_at = v.review
-		FROM v WHERE customers.space_id = `...)
-		sb = append(param(sb, len(args)+1), ` AND customers.id = v.id`...)
-		args = append(args, spaceID)
-		res, err := q.ExecContext(ctx, string(sb), args...)
-		if err != nil {
-			return fmt.Errorf("update customer summaries: %w", err)
-		}
-		if n, _ := res.RowsAffected(); n != int64(len(list)) {
-			// A customer is missing: name it, as the update of one does.
-			for _, a := range list {
-				if err := s.setSummary(ctx, q, spaceID, a); err != nil {
-					return err
-				}
-			}
-			return fmt.Errorf("update customer summaries: %d of %d customers updated", n, len(list))
-		}
-		wg.Wait()
-	}
-	for _, err := range failed {
-		if err != nil {
-			return err
-		}
-	}
+		s.writes = w
+	})
+	return s.writes, s.writesErr
+}
 
-	sb := make([]byte, 0, 512+len(list)*cols*6)
-	sb = append(sb, `INSERT INTO customer_assessments (space_id, customer_id, customer_revision, methodology_version, risk_score, risk_rating,
-		override_risk_rating, approval_status, approval, next_review_at, created_at, updated_at, created_by, created_by_name, updated_by,
-		updated_by_name, risk) VALUES `...)
-	args := make([]any, 0, len(list)*cols)
-	for i, a := range list {
+// param is the n-th bind parameter (from 1). SQLite gets an anonymous "?",
+// bound in order: it resolves "$N" through a list it searches linearly, so
+// a statement of hundreds of parameters is quadratic to prepare and bind.
+func param(b []byte, pg bool, n int) []byte {
+	if !pg {
+		return append(b, '?')
+	}
+	return strconv.AppendInt(append(b, '$'), int64(n), 10)
+}
+
+func assessmentInsertSQL(pg bool, rows int) string {
+	sb := make([]byte, 0, 400+rows*assessmentInsertParams*5)
+	sb = append(sb, `INSERT INTO customer_assessments (`+assessmentInsertColumns+`) VALUES `...)
+	for i := range rows {
 		if i > 0 {
 			sb = append(sb, ',')
 		}
 		sb = append(sb, '(')
-		for j := range cols {
+		for j := range assessmentInsertParams {
 			if j > 0 {
 				sb = append(sb, ',')
 			}
-			sb = param(sb, i*cols+j+1)
+			sb = param(sb, pg, i*assessmentInsertParams+j+1)
 		}
 		sb = append(sb, ')')
+	}
+	// The order of RETURNING rows is not promised, so each id is matched
+	// to its assessment by customer.
+	return string(append(sb, ` RETURNING id, customer_id`...))
+}
+
+// summaryUpdateSQL updates the summaries of rows customers in one
+// statement: (id, rating, status, version, review) each, then the space id.
+func summaryUpdateSQL(pg bool, rows int) string {
+	const per = 5
+	sb := make([]byte, 0, 256+rows*48)
+	sb = append(sb, `WITH v (id, rating, status, version, review) AS (VALUES `...)
+	for i := range rows {
+		if i > 0 {
+			sb = append(sb, ',')
+		}
+		if pg {
+			// PostgreSQL types the VALUES list from its parameters.
+			sb = append(sb, "(CAST("...)
+			sb = append(param(sb, pg, per*i+1), " AS BIGINT),"...)
+			sb = append(param(sb, pg, per*i+2), ',')
+			sb = append(param(sb, pg, per*i+3), ",CAST("...)
+			sb = append(param(sb, pg, per*i+4), " AS INTEGER),"...)
+			sb = append(param(sb, pg, per*i+5), ')')
+		} else {
+			sb = append(sb, "(?,?,?,?,?)"...)
+		}
+	}
+	sb = append(sb, `) UPDATE customers SET rating = v.rating, approval_status = v.status, methodology_version = v.version,
+		next_review_at = v.review FROM v WHERE customers.space_id = `...)
+	sb = append(param(sb, pg, per*rows+1), ` AND customers.id = v.id`...)
+	return string(sb)
+}
+
+// insertAssessments inserts a chunk of assessments and records them on
+// their customers, with the prepared statements when given.
+func (s *Store) insertAssessments(ctx context.Context, q Q, spaceID int64, list []*CustomerAssessment, risks [][]byte,
+	ins, sum *sql.Stmt) error {
+	pg := s.dialect == Postgres
+	args := make([]any, 0, len(list)*assessmentInsertParams)
+	byCustomer := make(map[int64]*CustomerAssessment, len(list))
+	for i, a := range list {
+		byCustomer[a.CustomerID] = a
 		approval, err := approvalJSON(a.Approval)
 		if err != nil {
 			return err
@@ -491,10 +564,13 @@ func (s *Store) insertAssessments(ctx context.Context, q Q, spaceID int64, list 
 			string(a.Risk.RiskRating), ratingOrNil(a.OverrideRiskRating), string(a.ApprovalStatus), approval, T(a.NextReviewAt),
 			T(a.CreatedAt), T(a.UpdatedAt), a.CreatedBy.ID, a.CreatedBy.Name, a.UpdatedBy.ID, a.UpdatedBy.Name, string(risks[i]))
 	}
-	// The order of RETURNING rows is not promised, so each id is matched
-	// to its assessment by customer.
-	sb = append(sb, ` RETURNING id, customer_id`...)
-	rows, err := q.QueryContext(ctx, string(sb), args...)
+	var rows *sql.Rows
+	var err error
+	if ins != nil {
+		rows, err = stmtIn(ctx, q, ins).QueryContext(ctx, args...)
+	} else {
+		rows, err = q.QueryContext(ctx, assessmentInsertSQL(pg, len(list)), args...)
+	}
 	if err != nil {
 		return fmt.Errorf("insert customer assessments: %w", err)
 	}
@@ -512,16 +588,50 @@ func (s *Store) insertAssessments(ctx context.Context, q Q, spaceID int64, list 
 		return fmt.Errorf("insert customer assessments: %w", err)
 	}
 	rows.Close()
-	if len(list) == 1 {
-		return s.setSummary(ctx, q, spaceID, list[0])
+
+	args = args[:0]
+	for _, a := range list {
+		args = append(args, a.CustomerID, string(a.EffectiveRating()), string(a.ApprovalStatus), a.Risk.MethodologyVersion, T(a.NextReviewAt))
+	}
+	args = append(args, spaceID)
+	var res sql.Result
+	if sum != nil {
+		res, err = stmtIn(ctx, q, sum).ExecContext(ctx, args...)
+	} else {
+		res, err = q.ExecContext(ctx, summaryUpdateSQL(pg, len(list)), args...)
+	}
+	if err != nil {
+		return fmt.Errorf("update customer summaries: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n != int64(len(list)) {
+		// A customer is missing: name it.
+		for _, a := range list {
+			var one int
+			err := q.QueryRowContext(ctx, `SELECT 1 FROM customers WHERE space_id = $1 AND id = $2`, spaceID, a.CustomerID).Scan(&one)
+			if errors.Is(err, sql.ErrNoRows) {
+				return errs.NotFoundf("customer %d not found", a.CustomerID)
+			}
+		}
+		return fmt.Errorf("update customer summaries: %d of %d customers updated", n, len(list))
 	}
 	return nil
 }
 
+// stmtIn runs a statement prepared on the writer in the caller's
+// transaction: database/sql reuses it on the transaction's connection,
+// which on SQLite is the one it was prepared on.
+func stmtIn(ctx context.Context, q Q, st *sql.Stmt) *sql.Stmt {
+	if tx, ok := q.(*sql.Tx); ok {
+		return tx.StmtContext(ctx, st)
+	}
+	return st
+}
+
 // setSummary records a customer's latest assessment on the customer row.
 func (s *Store) setSummary(ctx context.Context, q Q, spaceID int64, a *CustomerAssessment) error {
-	res, err := q.ExecContext(ctx, `UPDATE customers SET rating = $3, methodology_version = $4, next_review_at = $5 WHERE space_id = $1 AND id = $2`,
-		spaceID, a.CustomerID, string(a.EffectiveRating()), a.Risk.MethodologyVersion, T(a.NextReviewAt))
+	res, err := q.ExecContext(ctx, `UPDATE customers SET rating = $3, approval_status = $4, methodology_version = $5, next_review_at = $6
+		WHERE space_id = $1 AND id = $2`,
+		spaceID, a.CustomerID, string(a.EffectiveRating()), string(a.ApprovalStatus), a.Risk.MethodologyVersion, T(a.NextReviewAt))
 	if err != nil {
 		return fmt.Errorf("update customer summary: %w", err)
 	}
@@ -588,15 +698,25 @@ func (s *Store) LatestCustomerAssessment(ctx context.Context, q Q, spaceID, cust
 	return list[0], nil
 }
 
-// LatestAssessmentSummaries returns, for each customer with an id from
-// first to last, its latest assessment without the risk object (the
-// decision, the computed rating and the review date), by customer id.
-func (s *Store) LatestAssessmentSummaries(ctx context.Context, q Q, spaceID, first, last int64) (map[int64]*CustomerAssessment, error) {
+// Decision is what a re-scoring carries from a customer's latest
+// assessment: the computed rating it was about, the checker's decision and
+// the review date.
+type Decision struct {
+	ComputedRating     customer.Rating
+	ApprovalStatus     customer.ApprovalStatus
+	OverrideRiskRating *customer.Rating
+	Approval           *Approval
+	NextReviewAt       time.Time
+}
+
+// LatestDecisions returns, for each customer with an id from first to
+// last, its latest assessment's decision, by customer id.
+func (s *Store) LatestDecisions(ctx context.Context, q Q, spaceID, first, last int64) (map[int64]Decision, error) {
 	// The ids come from the space's own rows, so the outer query needs no
 	// space condition; with one, SQLite walked every assessment of the
 	// space (by the customer index's space_id) instead of fetching the
 	// listed ids, once per re-scoring batch.
-	rows, err := q.QueryContext(ctx, `SELECT id, customer_id, risk_rating, override_risk_rating, approval_status, approval, next_review_at
+	rows, err := q.QueryContext(ctx, `SELECT customer_id, risk_rating, override_risk_rating, approval_status, approval, next_review_at
 		FROM customer_assessments WHERE id IN (
 			SELECT MAX(id) FROM customer_assessments WHERE space_id = $1 AND customer_id >= $2 AND customer_id <= $3 GROUP BY customer_id)`,
 		spaceID, first, last)
@@ -604,40 +724,39 @@ func (s *Store) LatestAssessmentSummaries(ctx context.Context, q Q, spaceID, fir
 		return nil, err
 	}
 	defer rows.Close()
-	out := map[int64]*CustomerAssessment{}
+	out := map[int64]Decision{}
 	for rows.Next() {
-		a := new(CustomerAssessment)
+		var id int64
 		var rating, status, review string
 		var override, approval sql.NullString
-		if err := rows.Scan(&a.ID, &a.CustomerID, &rating, &override, &status, &approval, &review); err != nil {
+		if err := rows.Scan(&id, &rating, &override, &status, &approval, &review); err != nil {
 			return nil, err
 		}
-		if err := decodeDecision(a, rating, status, override, approval, review); err != nil {
-			return nil, err
+		d, err := decodeDecision(rating, status, override, approval, review)
+		if err != nil {
+			return nil, fmt.Errorf("latest assessment of customer %d: %w", id, err)
 		}
-		out[a.CustomerID] = a
+		out[id] = d
 	}
 	return out, rows.Err()
 }
 
-// decodeDecision fills an assessment's rating, decision and review date
-// from their columns.
-func decodeDecision(a *CustomerAssessment, rating, status string, override, approval sql.NullString, review string) error {
-	a.Risk.RiskRating = customer.Rating(rating)
-	a.ApprovalStatus = customer.ApprovalStatus(status)
+// decodeDecision reads a decision from its columns.
+func decodeDecision(rating, status string, override, approval sql.NullString, review string) (Decision, error) {
+	d := Decision{ComputedRating: customer.Rating(rating), ApprovalStatus: customer.ApprovalStatus(status)}
 	if override.Valid {
 		r := customer.Rating(override.String)
-		a.OverrideRiskRating = &r
+		d.OverrideRiskRating = &r
 	}
 	if approval.Valid {
-		a.Approval = new(Approval)
-		if err := json.Unmarshal([]byte(approval.String), a.Approval); err != nil {
-			return fmt.Errorf("stored approval of assessment %d: %w", a.ID, err)
+		d.Approval = new(Approval)
+		if err := json.Unmarshal([]byte(approval.String), d.Approval); err != nil {
+			return d, fmt.Errorf("stored approval: %w", err)
 		}
 	}
 	var err error
-	a.NextReviewAt, err = ParseT(review)
-	return err
+	d.NextReviewAt, err = ParseT(review)
+	return d, err
 }
 
 // CustomerAssessments returns a customer's assessments, newest first, up to
@@ -660,19 +779,22 @@ func (s *Store) queryAssessments(ctx context.Context, q Q, query string, args ..
 	for rows.Next() {
 		var a CustomerAssessment
 		var score float64
+		var version int
 		var rating, status, review, created, updated, risk string
 		var override, approval sql.NullString
-		if err := rows.Scan(&a.ID, &a.CustomerID, &a.CustomerRevision, &score, &rating, &override, &status, &approval,
+		if err := rows.Scan(&a.ID, &a.CustomerID, &a.CustomerRevision, &version, &score, &rating, &override, &status, &approval,
 			&review, &created, &updated, &a.CreatedBy.ID, &a.CreatedBy.Name, &a.UpdatedBy.ID, &a.UpdatedBy.Name, &risk); err != nil {
 			return nil, err
 		}
-		if err := json.Unmarshal([]byte(risk), &a.Risk); err != nil {
+		var err error
+		if a.Risk, err = customer.DecodeResult([]byte(risk), float32(score), customer.Rating(rating), version); err != nil {
 			return nil, fmt.Errorf("stored assessment %d: %w", a.ID, err)
 		}
-		if err := decodeDecision(&a, rating, status, override, approval, review); err != nil {
-			return nil, err
+		d, err := decodeDecision(rating, status, override, approval, review)
+		if err != nil {
+			return nil, fmt.Errorf("stored assessment %d: %w", a.ID, err)
 		}
-		var err error
+		a.ApprovalStatus, a.OverrideRiskRating, a.Approval, a.NextReviewAt = d.ApprovalStatus, d.OverrideRiskRating, d.Approval, d.NextReviewAt
 		if a.CreatedAt, err = ParseT(created); err != nil {
 			return nil, err
 		}

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"fmt"
 	"reflect"
 	"testing"
 	"time"
@@ -37,15 +38,29 @@ func newCustomerRecord(t *testing.T, s *store.Store, q store.Q, ref string, at t
 				Screening: customer.Screening{PEP: true}}},
 		},
 		CreatedAt: at, UpdatedAt: at, CreatedBy: maker, UpdatedBy: maker,
-		Rating: customer.Medium, MethodologyVersion: 1, NextReviewAt: at.AddDate(3, 0, 0),
+		Rating: customer.Medium, ApprovalStatus: customer.Pending, MethodologyVersion: 1, NextReviewAt: at.AddDate(3, 0, 0),
 	}
 }
 
+// defaultScorer scores the stored assessments of these tests, so that they
+// hold what the domain makes (the store keeps a compact form of it).
+var defaultScorer = func() *customer.Scorer {
+	s, err := customer.Compile(customer.DefaultMethodology())
+	if err != nil {
+		panic(err)
+	}
+	return s
+}()
+
 func newStoredAssessment(rec store.CustomerRecord, version int, rating customer.Rating, at time.Time) *store.CustomerAssessment {
+	c, crps, ids := rec.Record()
+	risk := defaultScorer.Score(c, crps, ids)
+	// The rating and version are kept in columns beside the stored form:
+	// the tests set them to tell assessments apart.
+	risk.RiskRating, risk.MethodologyVersion = rating, version
 	return &store.CustomerAssessment{
 		CustomerID: rec.ID, CustomerRevision: rec.Revision, ApprovalStatus: customer.Pending,
-		Risk: customer.Result{Comments: map[string][]string{}, RiskScore: 31.25, RiskRating: rating, MethodologyVersion: version,
-			MissingInputs: []string{}, KnockOuts: []customer.KnockOut{}},
+		Risk: risk,
 		NextReviewAt: at.AddDate(3, 0, 0), CreatedAt: at, UpdatedAt: at, CreatedBy: maker, UpdatedBy: maker,
 	}
 }
@@ -158,10 +173,10 @@ func TestCustomerStore(t *testing.T) {
 			}
 			first := newStoredAssessment(rec, 1, customer.Medium, t0)
 			second := newStoredAssessment(rec, 1, customer.High, t0.Add(time.Minute))
-			if err := s.InsertCustomerAssessments(ctx, w, 1, []*store.CustomerAssessment{first}); err != nil {
+			if err := s.InsertCustomerAssessments(ctx, w, 1, []*store.CustomerAssessment{first}, nil); err != nil {
 				t.Fatal(err)
 			}
-			if err := s.InsertCustomerAssessments(ctx, w, 1, []*store.CustomerAssessment{second}); err != nil {
+			if err := s.InsertCustomerAssessments(ctx, w, 1, []*store.CustomerAssessment{second}, nil); err != nil {
 				t.Fatal(err)
 			}
 			if first.ID == 0 || second.ID <= first.ID {
@@ -217,17 +232,17 @@ func TestCustomerStore(t *testing.T) {
 				t.Fatalf("override %s over computed %s", got.EffectiveRating(), got.Risk.RiskRating)
 			}
 			c, _ := s.Customer(ctx, r, 1, rec.ID, false)
-			if c.Rating != customer.MediumHigh || !c.NextReviewAt.Equal(dec.NextReviewAt) {
+			if c.Rating != customer.MediumHigh || c.ApprovalStatus != customer.Accepted || !c.NextReviewAt.Equal(dec.NextReviewAt) {
 				t.Fatalf("customer summary after override: %s %s", c.Rating, c.NextReviewAt)
 			}
-			sums, err := s.LatestAssessmentSummaries(ctx, r, 1, rec.ID, rec.ID)
+			sums, err := s.LatestDecisions(ctx, r, 1, rec.ID, rec.ID)
 			if err != nil {
 				t.Fatal(err)
 			}
-			sum := sums[rec.ID]
-			if sum == nil || sum.ID != dec.ID || sum.ApprovalStatus != customer.Accepted || *sum.OverrideRiskRating != override ||
-				sum.Risk.RiskRating != customer.High || sum.Approval.Message != "EDD done" {
-				t.Fatalf("summary %+v", sum)
+			sum, ok := sums[rec.ID]
+			if !ok || sum.ApprovalStatus != customer.Accepted || *sum.OverrideRiskRating != override ||
+				sum.ComputedRating != customer.High || sum.Approval.Message != "EDD done" || !sum.NextReviewAt.Equal(dec.NextReviewAt) {
+				t.Fatalf("latest decision %+v", sum)
 			}
 		})
 
@@ -274,12 +289,21 @@ func TestCustomerStore(t *testing.T) {
 			if !reflect.DeepEqual(ids(low), []int64{recs[2].ID}) {
 				t.Fatalf("rated LOW: %v", ids(low))
 			}
-			stale, err := s.CustomersToRescore(ctx, r, 1, 0, 2, 100, false)
+			stale, err := s.CustomersToRescore(ctx, r, 1, 0, 2, 100)
 			if err != nil {
 				t.Fatal(err)
 			}
 			if !reflect.DeepEqual(ids(stale), []int64{rec.ID, recs[0].ID, recs[1].ID}) {
 				t.Fatalf("to re-score for version 2: %v", ids(stale))
+			}
+			fresh, err := s.StaleCustomers(ctx, r, 1, rec.ID, recs[2].ID, 2, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want2 := map[int64]store.Freshness{rec.ID: {Revision: 2, ApprovalStatus: customer.Accepted},
+				recs[0].ID: {Revision: 1, ApprovalStatus: customer.Pending}, recs[1].ID: {Revision: 1, ApprovalStatus: customer.Pending}}
+			if !reflect.DeepEqual(fresh, want2) {
+				t.Fatalf("stale customers %v, want %v", fresh, want2)
 			}
 			total, nStale, err := s.CountCustomers(ctx, r, 1, 2)
 			if err != nil || total != 4 || nStale != 3 {
@@ -296,7 +320,7 @@ func TestCustomerStore(t *testing.T) {
 			for i, c := range list {
 				batch[i] = newStoredAssessment(c, 3, customer.Ratings()[i], t0.Add(time.Hour))
 			}
-			if err := s.InsertCustomerAssessments(ctx, w, 1, batch); err != nil {
+			if err := s.InsertCustomerAssessments(ctx, w, 1, batch, nil); err != nil {
 				t.Fatal(err)
 			}
 			for i, c := range list {
@@ -310,8 +334,55 @@ func TestCustomerStore(t *testing.T) {
 				}
 			}
 			twice := []*store.CustomerAssessment{newStoredAssessment(list[0], 3, customer.Low, t0), newStoredAssessment(list[0], 3, customer.Low, t0)}
-			if err := s.InsertCustomerAssessments(ctx, w, 1, twice); err == nil {
+			if err := s.InsertCustomerAssessments(ctx, w, 1, twice, nil); err == nil {
 				t.Fatal("one customer twice in one statement was accepted")
+			}
+		})
+
+		t.Run("a large batch with prepared statements, in a transaction", func(t *testing.T) {
+			// 120 customers: two chunks of 50, then 20 one by one.
+			var recs []store.CustomerRecord
+			for i := range 120 {
+				c := newCustomerRecord(t, s, w, fmt.Sprintf("BULK-%03d", i), t0)
+				if err := s.InsertCustomer(ctx, w, 1, c); err != nil {
+					t.Fatal(err)
+				}
+				recs = append(recs, c)
+			}
+			ws, err := s.PrepareAssessmentWrites(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if (ws == nil) != (b.Name == "postgres") {
+				t.Fatalf("prepared writes %v on %s", ws, b.Name)
+			}
+			batch := make([]*store.CustomerAssessment, len(recs))
+			for i, c := range recs {
+				batch[i] = newStoredAssessment(c, 4, customer.Ratings()[i%5], t0.Add(time.Duration(i)*time.Second))
+			}
+			if err := s.Tx(ctx, func(tx store.Q) error { return s.InsertCustomerAssessments(ctx, tx, 1, batch, ws) }); err != nil {
+				t.Fatal(err)
+			}
+			for i, c := range recs {
+				got, err := s.LatestCustomerAssessment(ctx, r, 1, c.ID, false)
+				if err != nil || got.ID != batch[i].ID || !reflect.DeepEqual(got, *batch[i]) {
+					t.Fatalf("customer %d: latest\n%+v (%v)\nwant\n%+v", c.ID, got, err, *batch[i])
+				}
+				sum, _ := s.Customer(ctx, r, 1, c.ID, false)
+				if sum.MethodologyVersion != 4 || sum.Rating != customer.Ratings()[i%5] || !sum.NextReviewAt.Equal(batch[i].NextReviewAt) {
+					t.Fatalf("customer %d summary: %+v", c.ID, sum)
+				}
+			}
+			// A missing customer fails the batch, named, and writes nothing.
+			ghost := newStoredAssessment(store.CustomerRecord{ID: 999999999, Revision: 1}, 5, customer.Low, t0)
+			more := append([]*store.CustomerAssessment{}, newStoredAssessment(recs[0], 5, customer.Low, t0))
+			more = append(more, ghost)
+			err = s.Tx(ctx, func(tx store.Q) error { return s.InsertCustomerAssessments(ctx, tx, 1, more, ws) })
+			if err == nil {
+				t.Fatal("an assessment of a missing customer was stored")
+			}
+			if got, _ := s.LatestCustomerAssessment(ctx, r, 1, recs[0].ID, false); got.ID != batch[0].ID {
+				t.Fatalf("a failed batch left assessment %d", got.ID)
 			}
 		})
 

@@ -24,13 +24,12 @@ const JobCustomerRescore = "customer_rescore"
 const rescoreActor = "system:rescore"
 
 // rescoreBatch is how many customers one re-scoring transaction rates: large
-// enough that commits are few, small enough that a SQLite writer waiting
-// behind it (an API write) waits tens of milliseconds, not seconds. It is
-// also small enough that a batch's new pages (an assessment of about 2.3 KB
-// fills a 4 KiB page) stay within SQLite's default page cache (2 MB):
-// at 1,000 the transaction spilled dirty pages to the WAL before its
-// commit and cost a fifth more CPU per customer.
-const rescoreBatch = 250
+// enough that commits (each an fsync) are few, small enough that an API
+// write waiting behind it on SQLite's single writer waits tens of
+// milliseconds, not seconds. A batch's new pages (about 1 KB an
+// assessment in its stored form) fit the writer's page cache (store.Open),
+// so nothing spills to the WAL before the commit.
+const rescoreBatch = 1000
 
 // registerCustomerJobs registers the family's job handlers.
 func (a *App) registerCustomerJobs(r *jobs.Runner) {
@@ -168,11 +167,11 @@ func (a *App) CreateCustomer(ctx context.Context, p auth.Principal, c customer.C
 			rec.CRPs[i] = store.PartyCRP{ID: partyIDs[1+i], CRP: crp}
 		}
 		as := newAssessment(sc, rec, actorOf(p), now)
-		rec.Rating, rec.MethodologyVersion, rec.NextReviewAt = as.EffectiveRating(), sc.Version(), as.NextReviewAt
+		rec.Rating, rec.ApprovalStatus, rec.MethodologyVersion, rec.NextReviewAt = as.EffectiveRating(), as.ApprovalStatus, sc.Version(), as.NextReviewAt
 		if err := a.Store.InsertCustomer(ctx, tx, p.Space.ID, rec); err != nil {
 			return err
 		}
-		if err := a.Store.InsertCustomerAssessments(ctx, tx, p.Space.ID, []*store.CustomerAssessment{&as}); err != nil {
+		if err := a.Store.InsertCustomerAssessments(ctx, tx, p.Space.ID, []*store.CustomerAssessment{&as}, nil); err != nil {
 			return err
 		}
 		if err := a.auditCustomer(ctx, tx, p, "customer.create", rec, as); err != nil {
@@ -237,10 +236,10 @@ func (a *App) UpdateCustomer(ctx context.Context, p auth.Principal, id int64, pa
 			return err
 		}
 		as := newAssessment(sc, next, actorOf(p), now)
-		if err := a.Store.InsertCustomerAssessments(ctx, tx, p.Space.ID, []*store.CustomerAssessment{&as}); err != nil {
+		if err := a.Store.InsertCustomerAssessments(ctx, tx, p.Space.ID, []*store.CustomerAssessment{&as}, nil); err != nil {
 			return err
 		}
-		next.Rating, next.MethodologyVersion, next.NextReviewAt = as.EffectiveRating(), sc.Version(), as.NextReviewAt
+		next.Rating, next.ApprovalStatus, next.MethodologyVersion, next.NextReviewAt = as.EffectiveRating(), as.ApprovalStatus, sc.Version(), as.NextReviewAt
 		v = CustomerView{Customer: next, Assessment: as}
 		return a.auditCustomer(ctx, tx, p, "customer.update", next, as)
 	})
@@ -310,7 +309,7 @@ func (a *App) ReassessCustomer(ctx context.Context, p auth.Principal, id int64) 
 			return err
 		}
 		as = newAssessment(sc, rec, actorOf(p), a.customerNow())
-		if err := a.Store.InsertCustomerAssessments(ctx, tx, p.Space.ID, []*store.CustomerAssessment{&as}); err != nil {
+		if err := a.Store.InsertCustomerAssessments(ctx, tx, p.Space.ID, []*store.CustomerAssessment{&as}, nil); err != nil {
 			return err
 		}
 		return a.auditCustomer(ctx, tx, p, "customer.reassess", rec, as)
@@ -545,46 +544,123 @@ func (a *App) rescoreJob(ctx context.Context, j store.Job, progress func(any) er
 	if err != nil {
 		return nil, err
 	}
+	w, err := st.PrepareAssessmentWrites(ctx)
+	if err != nil {
+		return nil, err
+	}
 	total, stale, err := st.CountCustomers(ctx, st.Reader(), j.SpaceID, args.Version)
 	if err != nil {
 		return nil, err
 	}
 	out.Total, out.Done = total, total-stale
 	lastSaved := time.Now()
-	for pass := 0; ; pass++ {
-		var after int64
-		found := 0
-		for {
-			n, last, err := a.rescoreBatch(ctx, j, sc, after)
-			if err != nil {
-				return nil, err
-			}
-			if n == 0 {
-				break
-			}
-			found += n
-			// Customers created meanwhile count too.
-			out.Done += n
-			out.Total = max(out.Total, out.Done)
-			after = last
-			if time.Since(lastSaved) >= time.Second {
-				if err := progress(out); err != nil {
-					return nil, err
-				}
-				lastSaved = time.Now()
-			}
+	report := func(n int) error {
+		// Customers created meanwhile count too.
+		out.Done += n
+		out.Total = max(out.Total, out.Done)
+		if time.Since(lastSaved) < time.Second {
+			return nil
 		}
-		if found == 0 || pass >= 3 {
+		lastSaved = time.Now()
+		return progress(out)
+	}
+	for pass := 0; ; pass++ {
+		seen, superseded, err := a.rescorePass(ctx, j, sc, w, report)
+		if err != nil {
+			return nil, err
+		}
+		out.Superseded = superseded
+		if seen == 0 || superseded || pass >= 3 {
 			return out, nil
 		}
 	}
 }
 
-// rescoreBatch re-rates the next batch of customers after id after in one
-// transaction, returning how many it rated and the last id.
-func (a *App) rescoreBatch(ctx context.Context, j store.Job, sc *customer.Scorer, after int64) (n int, last int64, err error) {
+// rescoredBatch is a batch of customers read and scored outside the write
+// transaction, with their previous decisions carried.
+type rescoredBatch struct {
+	recs []store.CustomerRecord
+	list []*store.CustomerAssessment
+	err  error
+}
+
+// rescorePass re-rates, once over the space, every customer not rated
+// with sc's version, and reports how many such customers it saw. It is a
+// pipeline on two cores: one goroutine reads a batch through the read pool,
+// decodes and scores it, while the caller's goroutine stores the previous
+// batch in a write transaction. A customer changed between the two (its
+// revision moved) is left for the next pass, which reads it again.
+func (a *App) rescorePass(ctx context.Context, j store.Job, sc *customer.Scorer, w *store.AssessmentWrites, report func(int) error) (seen int, superseded bool, err error) {
+	st := a.Store
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	batches := make(chan rescoredBatch, 1)
+	by := store.Actor{ID: rescoreActor, Name: "re-scoring job " + j.ID}
+	go func() {
+		defer close(batches)
+		var after int64
+		for {
+			recs, err := st.CustomersToRescore(ctx, st.Reader(), j.SpaceID, after, sc.Version(), rescoreBatch)
+			if err != nil || len(recs) == 0 {
+				if err != nil {
+					select {
+					case batches <- rescoredBatch{err: err}:
+					case <-ctx.Done():
+					}
+				}
+				return
+			}
+			b := rescoredBatch{recs: recs, list: make([]*store.CustomerAssessment, len(recs))}
+			prev, err := st.LatestDecisions(ctx, st.Reader(), j.SpaceID, recs[0].ID, recs[len(recs)-1].ID)
+			if err != nil {
+				b.err = err
+			}
+			now := a.customerNow()
+			for i, rec := range recs {
+				if b.err != nil {
+					break
+				}
+				as := newAssessment(sc, rec, by, now)
+				as.EncodeRisk()
+				if d, ok := prev[rec.ID]; ok {
+					carryDecision(&as, d)
+				}
+				b.list[i] = &as
+			}
+			select {
+			case batches <- b:
+			case <-ctx.Done():
+				return
+			}
+			if b.err != nil {
+				return
+			}
+			after = recs[len(recs)-1].ID
+		}
+	}()
+	for b := range batches {
+		if b.err != nil {
+			return seen, false, b.err
+		}
+		seen += len(b.recs)
+		n, superseded, err := a.storeRescored(ctx, j, sc, w, b)
+		if err != nil || superseded {
+			return seen, superseded, err
+		}
+		if err := report(n); err != nil {
+			return seen, false, err
+		}
+	}
+	return seen, false, ctx.Err()
+}
+
+// storeRescored stores a scored batch in one transaction: the customers
+// whose data is still the revision that was scored get their new
+// assessment, carrying the previous decision where the rating holds.
+func (a *App) storeRescored(ctx context.Context, j store.Job, sc *customer.Scorer, w *store.AssessmentWrites, b rescoredBatch) (n int, superseded bool, err error) {
 	st := a.Store
 	err = st.Tx(ctx, func(tx store.Q) error {
+		n, superseded = 0, false
 		// A newer activation supersedes this job mid-way: stop rating with
 		// a retired version.
 		active, err := st.ActiveMethodologyVersion(ctx, tx, j.SpaceID)
@@ -592,44 +668,38 @@ func (a *App) rescoreBatch(ctx context.Context, j store.Job, sc *customer.Scorer
 			return err
 		}
 		if active != sc.Version() {
-			n = 0
+			superseded = true
 			return nil
 		}
-		recs, err := st.CustomersToRescore(ctx, tx, j.SpaceID, after, sc.Version(), rescoreBatch, true)
-		if err != nil || len(recs) == 0 {
-			n = 0
-			return err
-		}
-		prev, err := st.LatestAssessmentSummaries(ctx, tx, j.SpaceID, recs[0].ID, recs[len(recs)-1].ID)
+		first, last := b.recs[0].ID, b.recs[len(b.recs)-1].ID
+		current, err := st.StaleCustomers(ctx, tx, j.SpaceID, first, last, sc.Version(), true)
 		if err != nil {
 			return err
 		}
-		now := a.customerNow()
-		by := store.Actor{ID: rescoreActor, Name: "re-scoring job " + j.ID}
-		list := make([]*store.CustomerAssessment, len(recs))
-		for i, rec := range recs {
-			as := newAssessment(sc, rec, by, now)
-			carryDecision(&as, prev[rec.ID])
-			list[i] = &as
+		list := make([]*store.CustomerAssessment, 0, len(b.list))
+		for i, rec := range b.recs {
+			if f, ok := current[rec.ID]; ok && f.Revision == rec.Revision && f.ApprovalStatus == rec.ApprovalStatus {
+				list = append(list, b.list[i])
+			}
 		}
-		if err := st.InsertCustomerAssessments(ctx, tx, j.SpaceID, list); err != nil {
+		if len(list) == 0 {
+			return nil
+		}
+		if err := st.InsertCustomerAssessments(ctx, tx, j.SpaceID, list, w); err != nil {
 			return err
 		}
-		n, last = len(recs), recs[len(recs)-1].ID
+		n = len(list)
 		return a.auditRescore(ctx, tx, j, sc.Version(), list)
 	})
-	return n, last, err
+	return n, superseded, err
 }
 
 // carryDecision keeps a checker's decision across a re-scoring that does
 // not change the computed rating: the decision was about that rating. A
 // changed rating needs a new decision (PENDING), and is due for review by
 // the new rating's schedule or the old date, whichever comes first.
-func carryDecision(as *store.CustomerAssessment, prev *store.CustomerAssessment) {
-	if prev == nil {
-		return
-	}
-	if prev.Risk.RiskRating == as.Risk.RiskRating {
+func carryDecision(as *store.CustomerAssessment, prev store.Decision) {
+	if prev.ComputedRating == as.Risk.RiskRating {
 		as.ApprovalStatus, as.OverrideRiskRating, as.Approval = prev.ApprovalStatus, prev.OverrideRiskRating, prev.Approval
 		as.NextReviewAt = prev.NextReviewAt
 		return

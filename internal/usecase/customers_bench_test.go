@@ -197,13 +197,13 @@ func seedRescoreCustomers(b *testing.B, a *App, by auth.Principal, n int) {
 					as.ApprovalStatus = customer.Accepted
 					as.Approval = &store.Approval{Message: "EDD complete.", DecidedBy: store.Actor{ID: "checker", Name: "checker"}, DecidedAt: now}
 				}
-				rec.Rating, rec.MethodologyVersion, rec.NextReviewAt = as.EffectiveRating(), sc.Version(), as.NextReviewAt
+				rec.Rating, rec.ApprovalStatus, rec.MethodologyVersion, rec.NextReviewAt = as.EffectiveRating(), as.ApprovalStatus, sc.Version(), as.NextReviewAt
 				if err := st.InsertCustomer(ctx, tx, by.Space.ID, rec); err != nil {
 					return err
 				}
 				list = append(list, &as)
 			}
-			return st.InsertCustomerAssessments(ctx, tx, by.Space.ID, list)
+			return st.InsertCustomerAssessments(ctx, tx, by.Space.ID, list, nil)
 		})
 		if err != nil {
 			b.Fatal(err)

@@ -15,9 +15,9 @@ INSERT INTO id_counters (name, next_id) VALUES ('customer_party', 1);
 
 -- doc is the customer's current data with its related parties (JSON);
 -- customer_revisions keeps every revision, so an assessment can be traced
--- to the exact inputs it scored. rating, methodology_version and
--- next_review_at summarise the latest assessment for the due-for-review
--- list and the re-scoring job.
+-- to the exact inputs it scored. rating (in force), approval_status,
+-- methodology_version and next_review_at summarise the latest assessment
+-- for the due-for-review list and the re-scoring job.
 CREATE TABLE customers (
     space_id            INTEGER NOT NULL REFERENCES spaces (id),
     id                  INTEGER NOT NULL,
@@ -31,6 +31,7 @@ CREATE TABLE customers (
     updated_by          TEXT NOT NULL,
     updated_by_name     TEXT NOT NULL,
     rating              TEXT NOT NULL,
+    approval_status     TEXT NOT NULL,
     methodology_version INTEGER NOT NULL,
     next_review_at      TEXT NOT NULL,
     PRIMARY KEY (space_id, id),

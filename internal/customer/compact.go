@@ -1,0 +1,226 @@
+package customer
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"strconv"
+	"unicode/utf8"
+)
+
+// An assessment is kept for good, and re-scoring writes one per customer,
+// so a million customers write a million of them: the stored form matters.
+// The API's form of a Result is about 2 KB (the explanation alone 1.3 KB,
+// mostly repeated key names); EncodeResult writes the same information in
+// about a third of that, and DecodeResult restores the Result exactly.
+// Fields that the store keeps in columns (risk_score, risk_rating,
+// methodology_version) are not repeated, and what is derived
+// (missing_count, each trace's component name, weight and score) is
+// rebuilt.
+//
+//	{"f":1,"c":{comments},"s":[13 component scores],"w":[13 weights, primary_weight],
+//	 "m":[missing inputs],"k":[{rule,party,floor}],"e":[[input,basis,factor]×13]}
+
+// compactFormat is the version of the stored form, for a later change.
+const compactFormat = 1
+
+var basisCodes = map[Basis]string{
+	BasisTable: "t", BasisUnknown: "u", BasisNoData: "n", BasisMissing: "m", BasisNotApplicable: "a", BasisComputed: "c",
+}
+
+var basisOfCode = func() map[string]Basis {
+	m := make(map[string]Basis, len(basisCodes))
+	for b, c := range basisCodes {
+		m[c] = b
+	}
+	return m
+}()
+
+// EncodeResult appends the stored form of r to dst.
+func EncodeResult(dst []byte, r Result) []byte {
+	dst = append(dst, `{"f":`...)
+	dst = strconv.AppendInt(dst, compactFormat, 10)
+	dst = append(dst, `,"c":{`...)
+	// Comments in a fixed order (by key) so equal results encode equally.
+	keys := sortedKeys(r.Comments)
+	for i, k := range keys {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = appendString(dst, k)
+		dst = append(dst, ':')
+		dst = appendStrings(dst, r.Comments[k])
+	}
+	dst = append(dst, `},"s":`...)
+	scores := r.ComponentScore.array()
+	dst = appendFloats(dst, scores[:])
+	w := r.WeightSettings
+	dst = append(dst, `,"w":`...)
+	dst = appendFloats(dst, []float64{w.CPI, w.FSI, w.FATF, w.OECD, w.FATCA, w.Industry, w.Screening, w.EntityType,
+		w.PaymentModes, w.OnboardingMode, w.OwnershipLayer, w.ProductComplexity, w.IndividualShareholding, w.PrimaryWeight})
+	dst = append(dst, `,"m":`...)
+	dst = appendStrings(dst, r.MissingInputs)
+	dst = append(dst, `,"k":[`...)
+	for i, k := range r.KnockOuts {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = append(dst, '[')
+		dst = appendString(dst, k.Rule)
+		dst = append(dst, ',')
+		dst = appendString(dst, k.Party)
+		dst = append(dst, ',')
+		dst = appendString(dst, string(k.Floor))
+		dst = append(dst, ']')
+	}
+	dst = append(dst, `],"e":[`...)
+	for i, t := range r.Explanation {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = append(dst, '[')
+		dst = appendString(dst, t.Input)
+		dst = append(dst, ',')
+		code, ok := basisCodes[t.Basis]
+		if !ok {
+			code = string(t.Basis)
+		}
+		dst = appendString(dst, code)
+		dst = append(dst, ',')
+		dst = appendFloat(dst, t.Factor)
+		dst = append(dst, ']')
+	}
+	return append(dst, "]}"...)
+}
+
+type compactResult struct {
+	Format    int                 `json:"f"`
+	Comments  map[string][]string `json:"c"`
+	Scores    []float64           `json:"s"`
+	Weights   []float64           `json:"w"`
+	Missing   []string            `json:"m"`
+	KnockOuts [][3]string         `json:"k"`
+	Traces    [][3]any            `json:"e"`
+}
+
+// DecodeResult restores a Result from its stored form and the columns kept
+// beside it.
+func DecodeResult(b []byte, score float32, rating Rating, version int) (Result, error) {
+	var c compactResult
+	if err := json.Unmarshal(b, &c); err != nil {
+		return Result{}, fmt.Errorf("stored assessment: %w", err)
+	}
+	if c.Format != compactFormat || len(c.Scores) != int(nComponents) || len(c.Weights) != int(nComponents)+1 || len(c.Traces) != int(nComponents) {
+		return Result{}, fmt.Errorf("stored assessment: not a format %d result", compactFormat)
+	}
+	r := Result{Comments: c.Comments, RiskScore: score, RiskRating: rating, MethodologyVersion: version,
+		MissingCount: len(c.Missing), MissingInputs: c.Missing, KnockOuts: make([]KnockOut, len(c.KnockOuts))}
+	if r.Comments == nil {
+		r.Comments = map[string][]string{}
+	}
+	if r.MissingInputs == nil {
+		r.MissingInputs = []string{}
+	}
+	var scores, weights [nComponents]float64
+	copy(scores[:], c.Scores)
+	copy(weights[:], c.Weights)
+	r.ComponentScore = componentsOf(scores)
+	w := c.Weights
+	r.WeightSettings = WeightSettings{CPI: w[0], FSI: w[1], FATF: w[2], OECD: w[3], FATCA: w[4], Industry: w[5], Screening: w[6],
+		EntityType: w[7], PaymentModes: w[8], OnboardingMode: w[9], OwnershipLayer: w[10], ProductComplexity: w[11],
+		IndividualShareholding: w[12], PrimaryWeight: w[13]}
+	for i, k := range c.KnockOuts {
+		r.KnockOuts[i] = KnockOut{Rule: k[0], Party: k[1], Floor: Rating(k[2])}
+	}
+	for i, t := range c.Traces {
+		input, ok1 := t[0].(string)
+		code, ok2 := t[1].(string)
+		factor, ok3 := t[2].(float64)
+		if !ok1 || !ok2 || !ok3 {
+			return Result{}, fmt.Errorf("stored assessment: explanation %d is not [input, basis, factor]", i)
+		}
+		basis, ok := basisOfCode[code]
+		if !ok {
+			basis = Basis(code)
+		}
+		r.Explanation[i] = Trace{Component: componentNames[i], Input: input, Basis: basis, Factor: factor,
+			Weight: weights[i], Score: scores[i]}
+	}
+	return r, nil
+}
+
+func sortedKeys(m map[string][]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	// Insertion sort: a handful of parties at most, usually.
+	for i := 1; i < len(keys); i++ {
+		for j := i; j > 0 && keys[j] < keys[j-1]; j-- {
+			keys[j], keys[j-1] = keys[j-1], keys[j]
+		}
+	}
+	return keys
+}
+
+func appendStrings(dst []byte, list []string) []byte {
+	dst = append(dst, '[')
+	for i, s := range list {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = appendString(dst, s)
+	}
+	return append(dst, ']')
+}
+
+func appendFloats(dst []byte, list []float64) []byte {
+	dst = append(dst, '[')
+	for i, v := range list {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = appendFloat(dst, v)
+	}
+	return append(dst, ']')
+}
+
+// appendFloat writes the shortest form that reads back as exactly v. A
+// Result holds no NaN or infinity (factors and weights are validated); one
+// would be written as 0 rather than as invalid JSON.
+func appendFloat(dst []byte, v float64) []byte {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		v = 0
+	}
+	return strconv.AppendFloat(dst, v, 'g', -1, 64)
+}
+
+// appendString writes s as a JSON string. Invalid UTF-8 becomes U+FFFD, as
+// encoding/json writes it.
+func appendString(dst []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	dst = append(dst, '"')
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			switch {
+			case c == '"' || c == '\\':
+				dst = append(dst, '\\', c)
+			case c < 0x20:
+				dst = append(dst, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+			default:
+				dst = append(dst, c)
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			dst = append(dst, `\ufffd`...)
+		} else {
+			dst = append(dst, s[i:i+size]...)
+		}
+		i += size
+	}
+	return append(dst, '"')
+}
