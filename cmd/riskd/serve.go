@@ -170,6 +170,14 @@ func serve(ctx context.Context, c serveConfig, log *slog.Logger, stdout io.Write
 	sctx, cancel := context.WithTimeout(context.Background(), c.shutdownWait)
 	defer cancel()
 	err = srv.Shutdown(sctx)
+	if errors.Is(err, context.DeadlineExceeded) {
+		// The bound is the operator's choice: requests still running are
+		// cut off (their clients see the connection close, and nothing
+		// they did is acknowledged), and the stop is still a clean one.
+		log.Warn("requests still in flight after the shutdown timeout were cut off", "timeout", c.shutdownWait.String())
+		_ = srv.Close()
+		err = nil
+	}
 	stopRunner()
 	wg.Wait()
 	if err != nil && !errors.Is(err, http.ErrServerClosed) {
