@@ -9,6 +9,7 @@ import (
 	"github.com/riskd/riskd/internal/auth"
 	"github.com/riskd/riskd/internal/httpapi/apitest"
 	"github.com/riskd/riskd/internal/store/storetest"
+	"github.com/riskd/riskd/internal/textrisk"
 )
 
 const specText = "we can't provide a provisional dispute credit until the investigation is completed"
@@ -166,4 +167,49 @@ func TestAnalysisIdempotency(t *testing.T) {
 	if len(list.Results) != 2 {
 		t.Fatalf("%d jobs after replays, want 2", len(list.Results))
 	}
+}
+
+// failingEngine stands in for the rule engine and panics, as a bug in a rule
+// or in the engine would.
+type failingEngine struct{}
+
+func (failingEngine) Analyze(string, textrisk.Scenario) textrisk.Result {
+	panic("rule blew up")
+}
+
+// An engine failure is a failed job (error analysis_failed), not a failed
+// request: inline it is the 200 answer and stored as such, screened the
+// worker finishes the job as failed.
+func TestAnalysisEngineFailure(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		e := apitest.New(t, b, apitest.Options{Jobs: true})
+		e.App.Analyzer = failingEngine{}
+		tok := e.Tokens[auth.Assessor]
+
+		res := e.Do("POST", "/api/v1/analysis/risk", tok, analysisBody(specText, "dispute")).Expect(t, 200)
+		var job jobEnvelope
+		res.JSON(t, &job)
+		if job.Type != "risk_assessment" || job.Status != "failed" || string(job.Result) != "null" ||
+			job.Error == nil || job.Error.Code != "analysis_failed" || job.Error.Message == "" {
+			t.Fatalf("inline job after an engine failure: %s", res.Body)
+		}
+		again := e.Do("GET", "/api/v1/jobs/"+job.ID, tok, nil).Expect(t, 200)
+		if string(again.Body) != string(res.Body) {
+			t.Fatalf("GET differs from the submit response:\n%s\n%s", res.Body, again.Body)
+		}
+
+		e.Do("POST", "/api/v1/analysis/screen", tok, analysisBody(specText, "dispute")).Expect(t, 202).JSON(t, &job)
+		deadline := time.Now().Add(10 * time.Second)
+		for job.Status == "running" && time.Now().Before(deadline) {
+			time.Sleep(20 * time.Millisecond)
+			e.Do("GET", "/api/v1/jobs/"+job.ID, tok, nil).Expect(t, 200).JSON(t, &job)
+		}
+		if job.Type != "screen_analysis" || job.Status != "failed" || string(job.Result) != "null" ||
+			job.Error == nil || job.Error.Code != "analysis_failed" {
+			t.Fatalf("screen job after an engine failure: %+v (result %s)", job, job.Result)
+		}
+		if n := strings.Count(e.Logs.String(), "text engine panicked"); n != 2 {
+			t.Fatalf("%d engine panics logged, want 2 (one per job; a failure is not retried):\n%s", n, e.Logs.String())
+		}
+	})
 }
