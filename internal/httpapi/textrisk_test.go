@@ -61,8 +61,13 @@ func TestInlineRiskAssessment(t *testing.T) {
 }
 
 func TestAnalysisValidation(t *testing.T) {
-	e := apitest.New(t, storetest.SQLite(t), apitest.Options{})
+	storetest.Each(t, testAnalysisValidation)
+}
+
+func testAnalysisValidation(t *testing.T, b storetest.Backend) {
+	e := apitest.New(t, b, apitest.Options{})
 	tok := e.Tokens[auth.Assessor]
+	big := strings.Repeat("a", 256<<10+1)
 	tests := []struct {
 		name, body string
 		status     int
@@ -75,7 +80,12 @@ func TestAnalysisValidation(t *testing.T) {
 		{"empty text", analysisBody("", "generic"), 422, "validation_failed", "content.text"},
 		{"text not a string", `{"content":{"type":"text","text":5},"scenario":"generic"}`, 422, "validation_failed", "content.text"},
 		{"not json", `{"content":`, 400, "invalid_json", ""},
-		{"text over 256 KiB", analysisBody(strings.Repeat("a", 256<<10+1), "generic"), 413, "payload_too_large", ""},
+		{"text over 256 KiB", analysisBody(big, "generic"), 413, "payload_too_large", ""},
+		// The size is checked before anything else in the body.
+		{"text over 256 KiB, bad scenario", analysisBody(big, "mortgage"), 413, "payload_too_large", ""},
+		{"text over 256 KiB, no scenario", `{"content":{"type":"text","text":"` + big + `"}}`, 413, "payload_too_large", ""},
+		{"text over 256 KiB, wrong content type", `{"content":{"type":"html","text":"` + big + `"},"scenario":"generic"}`, 413, "payload_too_large", ""},
+		{"text of exactly 256 KiB, bad scenario", analysisBody(big[1:], "mortgage"), 422, "validation_failed", "scenario"},
 	}
 	for _, path := range []string{"/api/v1/analysis/risk", "/api/v1/analysis/screen"} {
 		for _, tt := range tests {
