@@ -162,21 +162,31 @@ func TestScreenAnalysis(t *testing.T) {
 }
 
 func TestAnalysisIdempotency(t *testing.T) {
-	e := apitest.New(t, storetest.SQLite(t), apitest.Options{})
-	tok := e.Tokens[auth.Assessor]
-	first := e.Do("POST", "/api/v1/analysis/risk", tok, analysisBody(specText, "dispute"), "Idempotency-Key", "a1").Expect(t, 200)
-	again := e.Do("POST", "/api/v1/analysis/risk", tok, analysisBody(specText, "dispute"), "Idempotency-Key", "a1").Expect(t, 200)
-	if string(first.Body) != string(again.Body) {
-		t.Fatal("replay returned a different job")
-	}
-	e.Do("POST", "/api/v1/analysis/risk", tok, analysisBody(specText, "generic"), "Idempotency-Key", "a1").ExpectError(t, 409, "conflict")
-	e.Do("POST", "/api/v1/analysis/screen", tok, analysisBody(specText, "dispute"), "Idempotency-Key", "s1").Expect(t, 202)
-	e.Do("POST", "/api/v1/analysis/screen", tok, analysisBody(specText, "dispute"), "Idempotency-Key", "s1").Expect(t, 202)
-	var list struct{ Results []any }
-	e.Do("GET", "/api/v1/jobs", tok, nil).Expect(t, 200).JSON(t, &list)
-	if len(list.Results) != 2 {
-		t.Fatalf("%d jobs after replays, want 2", len(list.Results))
-	}
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		e := apitest.New(t, b, apitest.Options{})
+		tok := e.Tokens[auth.Assessor]
+		for _, c := range []struct {
+			path, key string
+			status    int
+		}{
+			{"/api/v1/analysis/risk", "a1", 200},
+			{"/api/v1/analysis/screen", "s1", 202},
+		} {
+			first := e.Do("POST", c.path, tok, analysisBody(specText, "dispute"), "Idempotency-Key", c.key).Expect(t, c.status)
+			again := e.Do("POST", c.path, tok, analysisBody(specText, "dispute"), "Idempotency-Key", c.key).Expect(t, c.status)
+			if string(first.Body) != string(again.Body) || again.Header.Get("Idempotent-Replayed") != "true" {
+				t.Fatalf("%s: replay returned a different job:\n%s\n%s", c.path, first.Body, again.Body)
+			}
+			// The same key with another scenario, or another text, is a conflict.
+			e.Do("POST", c.path, tok, analysisBody(specText, "generic"), "Idempotency-Key", c.key).ExpectError(t, 409, "conflict")
+			e.Do("POST", c.path, tok, analysisBody(specText+".", "dispute"), "Idempotency-Key", c.key).ExpectError(t, 409, "conflict")
+		}
+		var list struct{ Results []any }
+		e.Do("GET", "/api/v1/jobs", tok, nil).Expect(t, 200).JSON(t, &list)
+		if len(list.Results) != 2 {
+			t.Fatalf("%d jobs after replays and conflicts, want 2", len(list.Results))
+		}
+	})
 }
 
 // failingEngine stands in for the rule engine and panics, as a bug in a rule
