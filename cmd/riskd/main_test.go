@@ -204,6 +204,32 @@ func TestScoreAndRulesCommands(t *testing.T) {
 	if code, _, _ := cli(t, "score", "--scenario", "mortgage", "text"); code != 2 {
 		t.Fatalf("unknown scenario exited %d", code)
 	}
+	// --scenario is required, as in the API: rules differ per scenario.
+	if code, _, errOut := cli(t, "score", "Guaranteed approval!"); code != 2 || !strings.Contains(errOut, "--scenario is required") {
+		t.Fatalf("score without --scenario = %d %q", code, errOut)
+	}
+	if code, _, errOut := cli(t, "score", "--help"); code != 0 || !strings.Contains(errOut, "--scenario") || !strings.Contains(errOut, "required") {
+		t.Fatalf("score --help = %d %q", code, errOut)
+	}
+	// Flags after the text are flags, not words of the text; words are
+	// joined; after -- everything is text.
+	for _, args := range [][]string{
+		{"score", "Guaranteed approval with no credit check!", "--scenario", "marketing_asset", "--json"},
+		{"score", "--json", "Guaranteed", "approval", "--scenario=marketing_asset", "with", "no", "credit", "check!"},
+	} {
+		code, out, errOut = cli(t, args...)
+		res.Findings = nil
+		if code != 0 || json.Unmarshal([]byte(out), &res) != nil || len(res.Findings) == 0 {
+			t.Fatalf("%q = %d %q %q", args, code, out, errOut)
+		}
+		if strings.Contains(out, "--") || !strings.Contains(out, `"Guaranteed approval"`) {
+			t.Fatalf("%q: the flags became text, or the words were not joined: %s", args, out)
+		}
+	}
+	code, out, errOut = cli(t, "score", "--scenario", "generic", "--", "--json", "Guaranteed", "approval")
+	if code != 0 || !strings.HasPrefix(out, "score ") || !strings.Contains(out, `bytes 7-26: "Guaranteed approval"`) { // after "--json "
+		t.Fatalf("score -- --json … = %d %q %q", code, out, errOut)
+	}
 	if code, out, _ := cli(t, "rules", "test"); code != 0 || !strings.Contains(out, "all examples pass") {
 		t.Fatalf("rules test = %d %q", code, out)
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -23,10 +24,10 @@ type node struct {
 	token string // the first-start admin token, when this start printed one
 }
 
-func startNode(t *testing.T, bin, db string) *node {
+func startNode(t *testing.T, bin, db string, extra ...string) *node {
 	t.Helper()
 	addr := freeAddr(t)
-	cmd, out := startServe(t, bin, db, addr)
+	cmd, out := startServe(t, bin, db, addr, extra...)
 	n := &node{cmd: cmd, base: "http://" + addr}
 	for _, l := range strings.Split(out, "\n") {
 		if tokenRE.MatchString(l) {
@@ -68,62 +69,100 @@ func dbURLs(t *testing.T) map[string]string {
 	return urls
 }
 
-// TestAcknowledgedWritesSurviveKill drives concurrent writes, kills the
-// server with SIGKILL mid-stream, restarts it and checks that every write
-// answered 2xx is there and the audit chain verifies.
+// TestAcknowledgedWritesSurviveKill drives concurrent writes — risk models
+// and inline text-risk jobs (POST /api/v1/analysis/risk, whose job row is
+// committed by a group commit before the answer) — kills the server with
+// SIGKILL mid-stream, restarts it and checks that every write answered 2xx
+// is there (a job with the very envelope the submit answered) and the audit
+// chain verifies.
 func TestAcknowledgedWritesSurviveKill(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the binary")
 	}
 	bin := buildBinary(t)
+	scenarios := []string{"dispute", "debt_collection", "marketing_asset", "complaint", "generic"}
 	for name, db := range dbURLs(t) {
 		t.Run(name, func(t *testing.T) {
-			n := startNode(t, bin, db)
+			// A high rate limit: the writers should be writing, not answered 429.
+			n := startNode(t, bin, db, "--rate-limit", "100000")
 			var (
-				mu    sync.Mutex
-				acked []string
-				wg    sync.WaitGroup
+				mu     sync.Mutex
+				models []string
+				jobs   = map[string]string{} // id → the submit's answer
+				wg     sync.WaitGroup
 			)
-			stop := time.Now().Add(1500 * time.Millisecond)
+			stop := time.Now().Add(20 * time.Second) // a bound; the kill ends the writers
 			for w := 0; w < 16; w++ {
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
-					for time.Now().Before(stop) {
-						status, body := n.do(t, "POST", "/api/riskmodel", n.token, modelBody)
-						if status == 0 {
-							return // the server is gone
-						}
-						if status == 201 {
+					for i := 0; time.Now().Before(stop); i++ {
+						if w%2 == 0 {
+							status, body := n.do(t, "POST", "/api/riskmodel", n.token, modelBody)
+							if status == 0 {
+								return // the server is gone
+							}
 							var m struct{ ID string }
-							if json.Unmarshal(body, &m) == nil {
+							if status == 201 && json.Unmarshal(body, &m) == nil {
 								mu.Lock()
-								acked = append(acked, m.ID)
+								models = append(models, m.ID)
 								mu.Unlock()
 							}
+							continue
+						}
+						text := fmt.Sprintf("Writer %d, letter %d: we can't provide a provisional credit until the investigation is completed.", w, i)
+						req, _ := json.Marshal(map[string]any{"content": map[string]string{"type": "text", "text": text}, "scenario": scenarios[i%len(scenarios)]})
+						status, body := n.do(t, "POST", "/api/v1/analysis/risk", n.token, string(req))
+						if status == 0 {
+							return
+						}
+						var j struct{ ID, Status string }
+						if status == 200 && json.Unmarshal(body, &j) == nil && j.Status == "succeeded" {
+							mu.Lock()
+							jobs[j.ID] = string(body)
+							mu.Unlock()
 						}
 					}
 				}()
 			}
-			time.Sleep(700 * time.Millisecond)
+			// Kill mid-stream, once a fair number of each kind is acknowledged
+			// (however slow the machine), while the writers keep writing.
+			for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+				mu.Lock()
+				enough := len(models) >= 25 && len(jobs) >= 25
+				mu.Unlock()
+				if enough {
+					break
+				}
+			}
+			time.Sleep(50 * time.Millisecond)
 			if err := n.cmd.Process.Signal(syscall.SIGKILL); err != nil {
 				t.Fatal(err)
 			}
 			wg.Wait()
 			_ = n.cmd.Wait()
-			if len(acked) < 10 {
-				t.Fatalf("only %d writes acknowledged before the kill", len(acked))
+			if len(models) < 25 || len(jobs) < 25 {
+				t.Fatalf("only %d models and %d jobs acknowledged before the kill", len(models), len(jobs))
 			}
 			again := startNode(t, bin, db)
-			for _, id := range acked {
+			for _, id := range models {
 				if status, body := again.do(t, "GET", "/api/riskmodel/"+id, n.token, ""); status != 200 {
 					t.Fatalf("acknowledged model %s lost after kill -9: %d %s", id, status, body)
+				}
+			}
+			for id, acked := range jobs {
+				status, body := again.do(t, "GET", "/api/v1/jobs/"+id, n.token, "")
+				if status != 200 {
+					t.Fatalf("acknowledged job %s lost after kill -9: %d %s", id, status, body)
+				}
+				if string(body) != acked {
+					t.Fatalf("job %s after kill -9 differs from the submit's answer:\n%s\n%s", id, acked, body)
 				}
 			}
 			if code, out, errOut := cli(t, "audit", "verify", "--db", db); code != 0 {
 				t.Fatalf("audit chain after kill: %s %s", out, errOut)
 			}
-			t.Logf("%d acknowledged writes all present after SIGKILL", len(acked))
+			t.Logf("%d acknowledged models and %d acknowledged risk jobs all present after SIGKILL", len(models), len(jobs))
 		})
 	}
 }

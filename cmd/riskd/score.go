@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -36,12 +37,28 @@ func loadEngine(dir string) (*textrisk.Engine, error) {
 
 // runScore scores text offline, without a server or database.
 func runScore(_ context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("score", "score --scenario S [--json] [--rules DIR] [TEXT | -]", stderr)
-	scenario := fs.String("scenario", "generic", "marketing_asset, dispute, debt_collection, complaint or generic")
+	fs := newFlags("score", "score --scenario S [--json] [--rules DIR] [TEXT... | -]", stderr)
+	scenario := fs.String("scenario", "", "required: marketing_asset, dispute, debt_collection, complaint or generic\n"+
+		"(as in the API; rules differ per scenario, so there is no default)")
 	asJSON := fs.Bool("json", false, "print the screen analysis result as JSON")
 	rules := fs.String("rules", "", "directory of extra rule packs")
-	if err := parse(fs, args); err != nil {
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), `Usage: riskd score --scenario S [--json] [--rules DIR] [TEXT... | -]
+
+Scores TEXT (the words are joined with spaces) or, with - or no TEXT,
+standard input. Flags may also follow the text; after -- everything is text.
+
+Flags:
+`)
+		fs.PrintDefaults()
+	}
+	words, err := parseInterspersed(fs, args)
+	if err != nil {
 		return err
+	}
+	if *scenario == "" {
+		fmt.Fprintf(stderr, "riskd score: --scenario is required: one of %s\n", strings.Join(textrisk.Scenarios(), ", "))
+		return errUsage
 	}
 	sc, err := textrisk.ParseScenario(*scenario)
 	if err != nil {
@@ -49,15 +66,15 @@ func runScore(_ context.Context, args []string, stdout, stderr io.Writer) error 
 		return errUsage
 	}
 	var text string
-	switch rest := fs.Args(); {
-	case len(rest) == 0 || (len(rest) == 1 && rest[0] == "-"):
+	switch {
+	case len(words) == 0 || (len(words) == 1 && words[0] == "-"):
 		b, err := io.ReadAll(io.LimitReader(os.Stdin, 256<<10+1))
 		if err != nil {
 			return err
 		}
 		text = string(b)
 	default:
-		text = strings.Join(rest, " ")
+		text = strings.Join(words, " ")
 	}
 	if strings.TrimSpace(text) == "" {
 		fmt.Fprintln(stderr, "riskd score: no text: pass it as arguments or on standard input")
@@ -93,4 +110,26 @@ func runScore(_ context.Context, args []string, stdout, stderr io.Writer) error 
 		fmt.Fprintln(stdout, "no findings")
 	}
 	return nil
+}
+
+// parseInterspersed parses flags wherever they stand among the positional
+// arguments (the flag package stops at the first one): it parses again after
+// each positional argument and returns the positional ones in order.
+// Everything after "--" is positional.
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var words []string
+	for {
+		if err := parse(fs, args); err != nil {
+			return nil, err
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			return words, nil
+		}
+		if i := len(args) - len(rest); i > 0 && args[i-1] == "--" {
+			return append(words, rest...), nil
+		}
+		words = append(words, rest[0])
+		args = rest[1:]
+	}
 }

@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -74,4 +75,69 @@ func TestBodyLimits(t *testing.T) {
 	}
 	e.Do("POST", "/api/riskmodel", tok, exact).ExpectError(t, 422, "validation_failed")
 	e.Do("POST", "/api/riskmodel", tok, "\xff\xfe{not json").ExpectError(t, 400, "invalid_json")
+}
+
+// The text-risk submit routes are limited per token: the server's default
+// rate, or the token's own when it has one (lower or higher).
+func TestRateLimitAnalysisSubmit(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		e := apitest.New(t, b, apitest.Options{Config: httpapi.Config{RateLimit: 2}})
+		body := analysisBody("Guaranteed approval!", "marketing_asset")
+		token := func(limit int) string {
+			secret, _, err := e.App.CreateToken(context.Background(), usecase.NewToken{SpaceSlug: "default", Role: auth.Assessor, RateLimit: limit})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return secret
+		}
+		limited := func(tok, path string) {
+			t.Helper()
+			res := e.Do("POST", path, tok, body)
+			res.ExpectError(t, 429, "rate_limit_exceeded")
+			if s, err := strconv.Atoi(res.Header.Get("Retry-After")); err != nil || s < 1 {
+				t.Fatalf("Retry-After = %q", res.Header.Get("Retry-After"))
+			}
+		}
+		jobs := func(tok string) int {
+			var list struct{ Results []any }
+			e.Do("GET", "/api/v1/jobs?limit=100", tok, nil).Expect(t, 200).JSON(t, &list)
+			return len(list.Results)
+		}
+
+		// The server's default, 2/s (burst 2), shared by both submit routes.
+		def := e.Tokens[auth.Assessor]
+		e.Do("POST", "/api/v1/analysis/risk", def, body).Expect(t, 200)
+		e.Do("POST", "/api/v1/analysis/screen", def, body).Expect(t, 202)
+		limited(def, "/api/v1/analysis/risk")
+		if n := jobs(def); n != 2 {
+			t.Fatalf("%d jobs, want 2: a limited submit stored a job", n)
+		}
+		def2 := token(0) // 0: the server's default
+		e.Do("POST", "/api/v1/analysis/screen", def2, body).Expect(t, 202)
+		e.Do("POST", "/api/v1/analysis/screen", def2, body).Expect(t, 202)
+		limited(def2, "/api/v1/analysis/screen")
+
+		// A token's own lower limit: 1/s.
+		low := token(1)
+		e.Do("POST", "/api/v1/analysis/risk", low, body).Expect(t, 200)
+		limited(low, "/api/v1/analysis/risk")
+
+		// A token's own higher limit: 5/s lets five through where the
+		// default would stop at two (a slow machine only refills more).
+		high := token(5)
+		for i := 0; i < 5; i++ {
+			e.Do("POST", "/api/v1/analysis/risk", high, body).Expect(t, 200)
+		}
+		for i := 0; ; i++ {
+			res := e.Do("POST", "/api/v1/analysis/risk", high, body)
+			if res.Status == 429 {
+				limited(high, "/api/v1/analysis/risk")
+				break
+			}
+			res.Expect(t, 200)
+			if i == 20 {
+				t.Fatal("a 5/s token was never limited")
+			}
+		}
+	})
 }

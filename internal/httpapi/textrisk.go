@@ -34,6 +34,11 @@ func parseAnalysis(raw []byte) (string, textrisk.Scenario, error) {
 	if err := decodeBody(raw, &body); err != nil {
 		return "", 0, err
 	}
+	// Size first: an oversized text is 413 whatever else is wrong with the
+	// request, so a client learns to split it before fixing the rest.
+	if len(body.Content.Text) > maxTextBytes {
+		return "", 0, errs.E(errs.PayloadTooLarge, "content.text is larger than 256 KiB")
+	}
 	var f errs.Fields
 	if body.Content.Type != "text" {
 		f.Add("content.type", "must be \"text\"")
@@ -47,9 +52,6 @@ func parseAnalysis(raw []byte) (string, textrisk.Scenario, error) {
 	}
 	if err := f.Err(); err != nil {
 		return "", 0, err
-	}
-	if len(body.Content.Text) > maxTextBytes {
-		return "", 0, errs.E(errs.PayloadTooLarge, "content.text is larger than 256 KiB")
 	}
 	return body.Content.Text, sc, nil
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/riskd/riskd/internal/auth"
 	"github.com/riskd/riskd/internal/httpapi/apitest"
 	"github.com/riskd/riskd/internal/store/storetest"
+	"github.com/riskd/riskd/internal/textrisk"
 )
 
 const specText = "we can't provide a provisional dispute credit until the investigation is completed"
@@ -60,8 +61,13 @@ func TestInlineRiskAssessment(t *testing.T) {
 }
 
 func TestAnalysisValidation(t *testing.T) {
-	e := apitest.New(t, storetest.SQLite(t), apitest.Options{})
+	storetest.Each(t, testAnalysisValidation)
+}
+
+func testAnalysisValidation(t *testing.T, b storetest.Backend) {
+	e := apitest.New(t, b, apitest.Options{})
 	tok := e.Tokens[auth.Assessor]
+	big := strings.Repeat("a", 256<<10+1)
 	tests := []struct {
 		name, body string
 		status     int
@@ -74,7 +80,12 @@ func TestAnalysisValidation(t *testing.T) {
 		{"empty text", analysisBody("", "generic"), 422, "validation_failed", "content.text"},
 		{"text not a string", `{"content":{"type":"text","text":5},"scenario":"generic"}`, 422, "validation_failed", "content.text"},
 		{"not json", `{"content":`, 400, "invalid_json", ""},
-		{"text over 256 KiB", analysisBody(strings.Repeat("a", 256<<10+1), "generic"), 413, "payload_too_large", ""},
+		{"text over 256 KiB", analysisBody(big, "generic"), 413, "payload_too_large", ""},
+		// The size is checked before anything else in the body.
+		{"text over 256 KiB, bad scenario", analysisBody(big, "mortgage"), 413, "payload_too_large", ""},
+		{"text over 256 KiB, no scenario", `{"content":{"type":"text","text":"` + big + `"}}`, 413, "payload_too_large", ""},
+		{"text over 256 KiB, wrong content type", `{"content":{"type":"html","text":"` + big + `"},"scenario":"generic"}`, 413, "payload_too_large", ""},
+		{"text of exactly 256 KiB, bad scenario", analysisBody(big[1:], "mortgage"), 422, "validation_failed", "scenario"},
 	}
 	for _, path := range []string{"/api/v1/analysis/risk", "/api/v1/analysis/screen"} {
 		for _, tt := range tests {
@@ -151,19 +162,74 @@ func TestScreenAnalysis(t *testing.T) {
 }
 
 func TestAnalysisIdempotency(t *testing.T) {
-	e := apitest.New(t, storetest.SQLite(t), apitest.Options{})
-	tok := e.Tokens[auth.Assessor]
-	first := e.Do("POST", "/api/v1/analysis/risk", tok, analysisBody(specText, "dispute"), "Idempotency-Key", "a1").Expect(t, 200)
-	again := e.Do("POST", "/api/v1/analysis/risk", tok, analysisBody(specText, "dispute"), "Idempotency-Key", "a1").Expect(t, 200)
-	if string(first.Body) != string(again.Body) {
-		t.Fatal("replay returned a different job")
-	}
-	e.Do("POST", "/api/v1/analysis/risk", tok, analysisBody(specText, "generic"), "Idempotency-Key", "a1").ExpectError(t, 409, "conflict")
-	e.Do("POST", "/api/v1/analysis/screen", tok, analysisBody(specText, "dispute"), "Idempotency-Key", "s1").Expect(t, 202)
-	e.Do("POST", "/api/v1/analysis/screen", tok, analysisBody(specText, "dispute"), "Idempotency-Key", "s1").Expect(t, 202)
-	var list struct{ Results []any }
-	e.Do("GET", "/api/v1/jobs", tok, nil).Expect(t, 200).JSON(t, &list)
-	if len(list.Results) != 2 {
-		t.Fatalf("%d jobs after replays, want 2", len(list.Results))
-	}
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		e := apitest.New(t, b, apitest.Options{})
+		tok := e.Tokens[auth.Assessor]
+		for _, c := range []struct {
+			path, key string
+			status    int
+		}{
+			{"/api/v1/analysis/risk", "a1", 200},
+			{"/api/v1/analysis/screen", "s1", 202},
+		} {
+			first := e.Do("POST", c.path, tok, analysisBody(specText, "dispute"), "Idempotency-Key", c.key).Expect(t, c.status)
+			again := e.Do("POST", c.path, tok, analysisBody(specText, "dispute"), "Idempotency-Key", c.key).Expect(t, c.status)
+			if string(first.Body) != string(again.Body) || again.Header.Get("Idempotent-Replayed") != "true" {
+				t.Fatalf("%s: replay returned a different job:\n%s\n%s", c.path, first.Body, again.Body)
+			}
+			// The same key with another scenario, or another text, is a conflict.
+			e.Do("POST", c.path, tok, analysisBody(specText, "generic"), "Idempotency-Key", c.key).ExpectError(t, 409, "conflict")
+			e.Do("POST", c.path, tok, analysisBody(specText+".", "dispute"), "Idempotency-Key", c.key).ExpectError(t, 409, "conflict")
+		}
+		var list struct{ Results []any }
+		e.Do("GET", "/api/v1/jobs", tok, nil).Expect(t, 200).JSON(t, &list)
+		if len(list.Results) != 2 {
+			t.Fatalf("%d jobs after replays and conflicts, want 2", len(list.Results))
+		}
+	})
+}
+
+// failingEngine stands in for the rule engine and panics, as a bug in a rule
+// or in the engine would.
+type failingEngine struct{}
+
+func (failingEngine) Analyze(string, textrisk.Scenario) textrisk.Result {
+	panic("rule blew up")
+}
+
+// An engine failure is a failed job (error analysis_failed), not a failed
+// request: inline it is the 200 answer and stored as such, screened the
+// worker finishes the job as failed.
+func TestAnalysisEngineFailure(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		e := apitest.New(t, b, apitest.Options{Jobs: true})
+		e.App.Analyzer = failingEngine{}
+		tok := e.Tokens[auth.Assessor]
+
+		res := e.Do("POST", "/api/v1/analysis/risk", tok, analysisBody(specText, "dispute")).Expect(t, 200)
+		var job jobEnvelope
+		res.JSON(t, &job)
+		if job.Type != "risk_assessment" || job.Status != "failed" || string(job.Result) != "null" ||
+			job.Error == nil || job.Error.Code != "analysis_failed" || job.Error.Message == "" {
+			t.Fatalf("inline job after an engine failure: %s", res.Body)
+		}
+		again := e.Do("GET", "/api/v1/jobs/"+job.ID, tok, nil).Expect(t, 200)
+		if string(again.Body) != string(res.Body) {
+			t.Fatalf("GET differs from the submit response:\n%s\n%s", res.Body, again.Body)
+		}
+
+		e.Do("POST", "/api/v1/analysis/screen", tok, analysisBody(specText, "dispute")).Expect(t, 202).JSON(t, &job)
+		deadline := time.Now().Add(10 * time.Second)
+		for job.Status == "running" && time.Now().Before(deadline) {
+			time.Sleep(20 * time.Millisecond)
+			e.Do("GET", "/api/v1/jobs/"+job.ID, tok, nil).Expect(t, 200).JSON(t, &job)
+		}
+		if job.Type != "screen_analysis" || job.Status != "failed" || string(job.Result) != "null" ||
+			job.Error == nil || job.Error.Code != "analysis_failed" {
+			t.Fatalf("screen job after an engine failure: %+v (result %s)", job, job.Result)
+		}
+		if n := strings.Count(e.Logs.String(), "text engine panicked"); n != 2 {
+			t.Fatalf("%d engine panics logged, want 2 (one per job; a failure is not retried):\n%s", n, e.Logs.String())
+		}
+	})
 }

@@ -24,12 +24,24 @@ type App struct {
 	Log   *slog.Logger
 	// Text is the compliance text engine (built-in packs plus the operator's).
 	Text *textrisk.Engine
+	// Analyzer, when set, analyses texts in place of Text: tests substitute
+	// one that fails, to drive the analysis_failed path. Text stays the
+	// engine itself, for what needs its rules (the vendor recommender).
+	Analyzer TextAnalyzer
 	// JobsEnqueued is called after a transaction that enqueued jobs commits,
 	// so the local runner starts them without waiting for its next poll.
 	JobsEnqueued func()
 
 	scorers scorerCache // compiled customer risk methodologies
 }
+
+// TextAnalyzer is what the text-risk use cases need of the rule engine;
+// *textrisk.Engine implements it.
+type TextAnalyzer interface {
+	Analyze(text string, scenario textrisk.Scenario) textrisk.Result
+}
+
+var _ TextAnalyzer = (*textrisk.Engine)(nil)
 
 // NewApp returns an App with the real clock and the text engine of the
 // built-in rule packs; serve replaces it when the operator adds packs.

@@ -71,6 +71,9 @@ func (a *App) analyze(text string, scenario textrisk.Scenario) (res textrisk.Res
 			err = fmt.Errorf("text engine failed: %v", p)
 		}
 	}()
+	if a.Analyzer != nil {
+		return a.Analyzer.Analyze(text, scenario), nil
+	}
 	return a.Text.Analyze(text, scenario), nil
 }
 
