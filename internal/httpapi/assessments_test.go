@@ -530,7 +530,7 @@ func TestAssessmentValidation(t *testing.T) {
 			{"mitigation linked_issue_id", swap(`"owner_name": "Alice",`, `"linked_issue_id": "PROJ-1",`), []string{"mitigations[0].linked_issue_id"}},
 			{"mitigation status other than pending", swap(`"owner_name": "Alice",`, `"status": "completed",`), []string{"mitigations[0].status"}},
 			{"mitigation with an unknown id", swap(`"owner_name": "Alice",`, `"id": "`+ids.UUID(prod.CreatedAt)+`",`), []string{"mitigations[0].id"}},
-			{"severity of the wrong type", swap(`"severity": 3`, `"severity": "high"`), []string{"evaluations.severity"}},
+			{"severity of the wrong type", swap(`"severity": 3`, `"severity": "high"`), []string{"evaluations[0].severity"}},
 			{"unknown risk model", swap(`"initial",`, `"initial", "risk_model_id": "no-such-model",`), []string{"risk_model_id"}},
 		} {
 			t.Run(tt.name, func(t *testing.T) {
