@@ -164,7 +164,8 @@ func (s *Server) registerAssessments() {
 		OperationID: "create-risk-assessment", Method: http.MethodPost, Path: base, Tags: tags, DefaultStatus: http.StatusCreated,
 		Summary: "Create a draft risk assessment of a product",
 		Description: "Each evaluation's score is severity × likelihood × impact, computed by the server; overall_risk_score is " +
-			"round(mean(score) × 100 / 125). risk_model_id (riskd addition) scores with a risk model of the space instead of the built-in 1–5 scale.",
+			"round(mean(score) × 100 / 125). risk_model_id (riskd addition) scores with another risk model of the space; the default is the space's " +
+			"built-in AI system risk model (1–5 on each factor), and risk_model_id and risk_model_version record the model that scored.",
 	}, auth.Assessor, func(ctx context.Context, in *productBody) (*assessmentOutput, error) {
 		p, productID, err := in.resolve(ctx)
 		if err != nil {

@@ -96,6 +96,22 @@ func (s *Store) RiskModel(ctx context.Context, q Q, spaceID int64, id string, lo
 	return decodeModel(doc, versionID)
 }
 
+// BuiltinRiskModel returns the latest version of a space's built-in model,
+// or a not-found error when the space does not have it.
+func (s *Store) BuiltinRiskModel(ctx context.Context, q Q, spaceID int64, builtin string) (riskmodel.Model, error) {
+	var doc, versionID string
+	err := q.QueryRowContext(ctx, `SELECT m.doc, v.version_id FROM risk_models m
+		JOIN risk_model_versions v ON v.space_id = m.space_id AND v.model_id = m.id AND v.version = m.latest_version
+		WHERE m.space_id = $1 AND m.builtin = $2`, spaceID, builtin).Scan(&doc, &versionID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return riskmodel.Model{}, errs.NotFoundf("no built-in risk model %s in this space", builtin)
+	}
+	if err != nil {
+		return riskmodel.Model{}, err
+	}
+	return decodeModel(doc, versionID)
+}
+
 // BuiltinRiskModelID returns the id of a space's built-in model, or "".
 func (s *Store) BuiltinRiskModelID(ctx context.Context, q Q, spaceID int64, builtin string) (string, error) {
 	var id string
