@@ -157,11 +157,31 @@ func TestProducts(t *testing.T) {
 				t.Fatalf("get %+v", p)
 			}
 			c.Do("GET", catalogBase+"/"+strings.ToUpper(id), c.Tokens[auth.Viewer], nil).Expect(t, 200)
-			c.Do("GET", "/catalog/spaces/default/products-by-slug/creme-scoring-v2", c.Tokens[auth.Viewer], nil).Expect(t, 200).JSON(t, &p)
-			if p.ID != id {
-				t.Fatalf("by slug %+v", p)
+			// The issue's path and the alias riskd served first.
+			for _, path := range []string{catalogBase + "/by-slug/", "/catalog/spaces/default/products-by-slug/"} {
+				var bySlug assessment.Product
+				res := c.Do("GET", path+"creme-scoring-v2", c.Tokens[auth.Viewer], nil).Expect(t, 200)
+				res.JSON(t, &bySlug)
+				if bySlug.ID != id || bySlug.Slug != "creme-scoring-v2" || res.Header.Get("Content-Type") != "application/json" {
+					t.Fatalf("%s: %s %s", path, res.Header.Get("Content-Type"), res.Body)
+				}
+				c.Do("GET", path+"nope", tok, nil).ExpectError(t, 404, "not_found")
+				c.Do("GET", path+"creme-scoring-v2", "", nil).ExpectError(t, 401, "unauthorized")
+				c.Do("GET", strings.Replace(path, "/default/", "/nowhere/", 1)+"creme-scoring-v2", tok, nil).ExpectError(t, 404, "not_found")
+				c.Do("HEAD", path+"creme-scoring-v2", tok, nil).Expect(t, 200)
 			}
-			c.Do("GET", "/catalog/spaces/default/products-by-slug/nope", tok, nil).ExpectError(t, 404, "not_found")
+			// Other paths under a product still answer as unknown routes do,
+			// in the error envelope.
+			for _, path := range []string{catalogBase + "/" + id + "/nothing", catalogBase + "/by-slug", catalogBase + "/by-slug/a/b"} {
+				c.Do("GET", path, tok, nil).ExpectError(t, 404, "not_found")
+			}
+			c.Do("POST", catalogBase+"/by-slug/creme-scoring-v2", tok, `{}`).ExpectError(t, 404, "not_found")
+			// Another space's slug lookup finds its own product of that slug.
+			var theirs assessment.Product
+			c.Do("GET", "/catalog/spaces/other/products/by-slug/creme-scoring-v2", c.OtherTokens[auth.Viewer], nil).Expect(t, 200).JSON(t, &theirs)
+			if theirs.ID == id || theirs.SpaceID == ids.SpaceUUID(1) {
+				t.Fatalf("other space found %+v", theirs)
+			}
 			c.Do("GET", catalogBase+"/"+ids.UUID(p.CreatedAt), tok, nil).ExpectError(t, 404, "not_found")
 			c.Do("GET", catalogBase+"/not-a-uuid", tok, nil).ExpectError(t, 404, "not_found")
 		})
@@ -259,6 +279,7 @@ func TestProducts(t *testing.T) {
 				{"PATCH", catalogBase + "/" + id, `{"name":"stolen"}`},
 				{"DELETE", catalogBase + "/" + id, ""},
 				{"GET", "/catalog/spaces/default/products-by-slug/creme-scoring-v2", ""},
+				{"GET", catalogBase + "/by-slug/creme-scoring-v2", ""},
 				{"GET", catalogBase, ""},
 				{"POST", catalogBase, `{"name":"planted"}`},
 				// Their own space's route with our product's id.
@@ -304,6 +325,23 @@ func auditCounts(t *testing.T, e *apitest.Env, resourceType string) map[string]i
 		counts[ev.Action]++
 	}
 	return counts
+}
+
+// TestProductSlugRiskAssessments: …/products/by-slug/risk-assessments is
+// the spec's list route (of a product "by-slug", which no UUID names), so a
+// product slugged risk-assessments is found through the alias only.
+func TestProductSlugRiskAssessments(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		c := catalogEnv{apitest.New(t, b, apitest.Options{})}
+		tok := c.Tokens[auth.Assessor]
+		c.Do("POST", catalogBase, tok, `{"name":"RA","slug":"risk-assessments"}`).Expect(t, 201)
+		c.Do("GET", catalogBase+"/by-slug/risk-assessments", tok, nil).ExpectError(t, 404, "not_found")
+		var p assessment.Product
+		c.Do("GET", "/catalog/spaces/default/products-by-slug/risk-assessments", tok, nil).Expect(t, 200).JSON(t, &p)
+		if p.Slug != "risk-assessments" {
+			t.Fatalf("alias found %+v", p)
+		}
+	})
 }
 
 func TestAssessmentLifecycle(t *testing.T) {
