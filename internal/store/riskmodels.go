@@ -158,11 +158,14 @@ func (s *Store) ListRiskModels(ctx context.Context, q Q, spaceID int64, f RiskMo
 		return nil, 0, err
 	}
 	// The page's ids come from the index alone; only the page's documents
-	// are read.
-	rows, err := q.QueryContext(ctx, `SELECT doc FROM risk_models WHERE space_id = $1 AND id IN (
-			SELECT id FROM risk_models WHERE space_id = $1 AND ($2 = -1 OR active = $2)
-			ORDER BY created_on, id LIMIT $3 OFFSET $4)
-		ORDER BY created_on, id`, spaceID, active, f.Limit, f.Skip)
+	// are read, each by its primary key. (Written as id IN (page), SQLite
+	// walked the whole index in order to find the page's rows: the same
+	// cost at any skip, 7 ms at 10,000 models.)
+	rows, err := q.QueryContext(ctx, `SELECT m.doc FROM (
+			SELECT id, created_on FROM risk_models WHERE space_id = $1 AND ($2 = -1 OR active = $2)
+			ORDER BY created_on, id LIMIT $3 OFFSET $4) page
+		JOIN risk_models m ON m.space_id = $1 AND m.id = page.id
+		ORDER BY page.created_on, page.id`, spaceID, active, f.Limit, f.Skip)
 	if err != nil {
 		return nil, 0, err
 	}
