@@ -43,9 +43,9 @@ type Evaluation struct {
 }
 
 // Assessment is a risk assessment of one product, as the API shows it
-// (RiskAssessmentResponse). The last three fields are riskd's additions and
-// are left out of the JSON when empty, so a client of the original API
-// sees exactly the documented shape.
+// (RiskAssessmentResponse): every documented field, with the documented
+// names and types. The last three fields are riskd's additions after them,
+// left out of the JSON when empty.
 type Assessment struct {
 	ID               string       `json:"id"`
 	ProductID        string       `json:"product_id"`
@@ -66,7 +66,11 @@ type Assessment struct {
 	UpdatedAt        time.Time    `json:"updated_at"`
 
 	// RiskModelID and RiskModelVersion name the risk model version that
-	// scored the evaluations; both are absent for the built-in 1–5 scale.
+	// scored the evaluations: the one the request named, else the space's
+	// built-in "AI system risk" model. Both are absent on an assessment
+	// last scored before riskd recorded the default model (a draft gets
+	// them on its next update), and on a space without the built-in model
+	// (the zero Scorer).
 	RiskModelID      *string `json:"risk_model_id,omitempty"`
 	RiskModelVersion *int    `json:"risk_model_version,omitempty"`
 	// ScoreExplanation shows the arithmetic behind overall_risk_score, and
@@ -124,7 +128,7 @@ type Scope struct {
 }
 
 // New makes a draft assessment from a create request, assessed by by and
-// scored with sc (the zero Scorer is the built-in 1–5 scale). Every bad
+// scored with sc (the zero Scorer is the fixed 1–5 scale). Every bad
 // field is reported at once.
 func New(in CreateInput, scope Scope, by string, sc Scorer, now time.Time) (Assessment, error) {
 	var f errs.Fields

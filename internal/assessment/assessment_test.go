@@ -363,6 +363,75 @@ func TestModelScorer(t *testing.T) {
 	})
 }
 
+func TestDefaultScorer(t *testing.T) {
+	builtin := riskmodel.BuiltinAISystemRisk(now, "system")
+
+	t.Run("records the built-in model with the spec's numbers", func(t *testing.T) {
+		sc, err := assessment.DefaultScorer(builtin)
+		if err != nil {
+			t.Fatal(err)
+		}
+		plain := mustNew(t, specInput(t), assessment.Scorer{})
+		a := mustNew(t, specInput(t), sc)
+		if *a.OverallRiskScore != 34 || *a.ScoreExplanation != *plain.ScoreExplanation || a.Evaluations[0].Score != 24 || a.Evaluations[1].Score != 60 {
+			t.Fatalf("scored %d %q", *a.OverallRiskScore, *a.ScoreExplanation)
+		}
+		if a.RiskModelID == nil || *a.RiskModelID != builtin.ID || a.RiskModelVersion == nil || *a.RiskModelVersion != 1 {
+			t.Fatalf("model %v version %v", a.RiskModelID, a.RiskModelVersion)
+		}
+		// Every level of every factor scores as on the fixed scale.
+		for s := 1; s <= 5; s++ {
+			for l := 1; l <= 5; l++ {
+				for i := 1; i <= 5; i++ {
+					in := assessment.CreateInput{AssessmentType: "initial", Evaluations: []assessment.EvaluationInput{eval("bias", s, l, i)}}
+					x, y := mustNew(t, in, sc), mustNew(t, in, assessment.Scorer{})
+					if x.Evaluations[0].Score != s*l*i || *x.OverallRiskScore != *y.OverallRiskScore {
+						t.Fatalf("%d×%d×%d: %d, %d; fixed scale %d", s, l, i, x.Evaluations[0].Score, *x.OverallRiskScore, *y.OverallRiskScore)
+					}
+				}
+			}
+		}
+		for _, bad := range []int{0, 6} {
+			in := assessment.CreateInput{AssessmentType: "initial", Evaluations: []assessment.EvaluationInput{eval("bias", bad, 1, 1)}}
+			_, err := assessment.New(in, scope, assessor, sc, now)
+			wantField(t, err, "evaluations[0].severity", "must be between 1 and 5")
+		}
+	})
+	t.Run("a later version is recorded with its number", func(t *testing.T) {
+		v2, err := riskmodel.NewVersion(builtin, riskmodel.Input{Name: map[string]string{"en": "renamed"}, NumberOfDimensions: 3,
+			NumberOfScales: 5, Dimensions: builtin.Dimensions}, now, "u")
+		if err != nil {
+			t.Fatal(err)
+		}
+		sc, err := assessment.DefaultScorer(v2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a := mustNew(t, specInput(t), sc); *a.RiskModelID != builtin.ID || *a.RiskModelVersion != 2 || *a.OverallRiskScore != 34 {
+			t.Fatalf("version 2 scored %+v", a)
+		}
+	})
+	t.Run("an inactive default says how to go on", func(t *testing.T) {
+		off, _ := riskmodel.SetActive(builtin, false, now, "u")
+		_, err := assessment.DefaultScorer(off)
+		if !errs.Is(err, errs.Conflict) || !strings.Contains(err.Error(), "default risk model") || !strings.Contains(err.Error(), "risk_model_id") {
+			t.Fatalf("err = %v; want a conflict naming the default and risk_model_id", err)
+		}
+	})
+	t.Run("a default reshaped beyond three dimensions cannot score", func(t *testing.T) {
+		m, err := riskmodel.New(riskmodel.Input{
+			Name: map[string]string{"en": "two"}, NumberOfDimensions: 1, NumberOfScales: 2,
+			Dimensions: []riskmodel.Dimension{{ID: 1, Name: map[string]string{"en": "d"}, Scales: []riskmodel.Scale{
+				{Value: 1, Name: map[string]string{"en": "a"}}, {Value: 2, Name: map[string]string{"en": "b"}}}}},
+		}, now, "u")
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = assessment.DefaultScorer(m)
+		wantField(t, err, "risk_model_id", "default risk model")
+	})
+}
+
 func TestScoringModel(t *testing.T) {
 	withModel := assessment.Assessment{RiskModelID: ptr("m1")}
 	tests := []struct {
@@ -375,8 +444,8 @@ func TestScoringModel(t *testing.T) {
 		{"create with a model", nil, ptr("m1"), "m1"},
 		{"update keeps the model", &withModel, nil, "m1"},
 		{"update switches model", &withModel, ptr("m2"), "m2"},
-		{"update back to the built-in scale", &withModel, ptr(""), ""},
-		{"update of a built-in-scale assessment", &assessment.Assessment{}, nil, ""},
+		{"update back to the default model", &withModel, ptr(""), ""},
+		{"update of an assessment scored before the default was recorded", &assessment.Assessment{}, nil, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,6 +1,8 @@
 package assessment
 
 import (
+	"fmt"
+
 	"github.com/riskd/riskd/internal/errs"
 	"github.com/riskd/riskd/internal/riskmodel"
 )
@@ -9,9 +11,12 @@ import (
 // impact.
 const builtinLevels = 5
 
-// Scorer is the scale evaluations are scored on. The zero Scorer is the
-// built-in scale: severity, likelihood and impact from 1 to 5, so scores
-// run to 125. ModelScorer makes one from a risk model.
+// Scorer is the scale evaluations are scored on. ModelScorer makes one from
+// a risk model the request names, DefaultScorer from the space's built-in
+// "AI system risk" model, the default. The zero Scorer is the fixed scale
+// that model starts with (severity, likelihood and impact from 1 to 5, so
+// scores run to 125), recording no model: for a space without the
+// built-in model.
 type Scorer struct {
 	modelID      string
 	modelVersion int
@@ -34,6 +39,24 @@ func ModelScorer(m riskmodel.Model) (Scorer, error) {
 	return Scorer{modelID: m.ID, modelVersion: m.Version, levels: m.NumberOfScales}, nil
 }
 
+// DefaultScorer scores with the space's built-in "AI system risk" model,
+// the scale of a request that names no risk_model_id: ModelScorer's rules,
+// with errors that say the model was the default and how to choose
+// another. Its first version is severity × likelihood × impact on 1–5, so
+// the numbers are the spec's; the assessment records the model's id and
+// version like any other model's.
+func DefaultScorer(m riskmodel.Model) (Scorer, error) {
+	const builtin = "the default risk model %s (the built-in AI system risk)"
+	if m.NumberOfDimensions != 3 {
+		return Scorer{}, errs.Invalid("risk_model_id", fmt.Sprintf(builtin+" must have exactly 3 dimensions (severity, likelihood, impact) to score an assessment; "+
+			"send risk_model_id to score with another model", m.ID))
+	}
+	if !m.Active {
+		return Scorer{}, errs.Conflictf(builtin+" is inactive; activate it, or send risk_model_id to score with another model", m.ID)
+	}
+	return ModelScorer(m)
+}
+
 // Levels is the highest value of each factor.
 func (s Scorer) Levels() int {
 	if s.levels == 0 {
@@ -50,7 +73,7 @@ func (s Scorer) MaxScore() int {
 }
 
 // model names the risk model version for the assessment's record; nil for
-// the built-in scale.
+// the zero Scorer's fixed scale.
 func (s Scorer) model() (*string, *int) {
 	if s.modelID == "" {
 		return nil, nil
@@ -61,9 +84,10 @@ func (s Scorer) model() (*string, *int) {
 
 // ScoringModel names the risk model whose latest version must score a
 // request: the one the request names (an empty string choosing the
-// built-in scale), else the one the assessment already uses; "" means the
-// built-in scale. current is nil for a create. The caller loads that model,
-// passes ModelScorer's result to New or Update, and answers 422 on
+// default), else the one the assessment already uses; "" means the
+// default, the space's built-in "AI system risk" model. current is nil for
+// a create. The caller loads that model, passes ModelScorer's result (or
+// DefaultScorer's for "") to New or Update, and answers 422 on
 // risk_model_id when it does not exist.
 //
 // Drafts thus follow the latest version of their model; a completed

@@ -7,6 +7,7 @@ import (
 	"net/http"
 
 	"github.com/danielgtaylor/huma/v2"
+	"github.com/danielgtaylor/huma/v2/adapters/humago"
 
 	"github.com/riskd/riskd/internal/assessment"
 	"github.com/riskd/riskd/internal/auth"
@@ -164,7 +165,8 @@ func (s *Server) registerAssessments() {
 		OperationID: "create-risk-assessment", Method: http.MethodPost, Path: base, Tags: tags, DefaultStatus: http.StatusCreated,
 		Summary: "Create a draft risk assessment of a product",
 		Description: "Each evaluation's score is severity × likelihood × impact, computed by the server; overall_risk_score is " +
-			"round(mean(score) × 100 / 125). risk_model_id (riskd addition) scores with a risk model of the space instead of the built-in 1–5 scale.",
+			"round(mean(score) × 100 / 125). risk_model_id (riskd addition) scores with another risk model of the space; the default is the space's " +
+			"built-in AI system risk model (1–5 on each factor), and risk_model_id and risk_model_version record the model that scored.",
 	}, auth.Assessor, func(ctx context.Context, in *productBody) (*assessmentOutput, error) {
 		p, productID, err := in.resolve(ctx)
 		if err != nil {
@@ -344,23 +346,7 @@ func (s *Server) registerProducts() {
 		return &productOutput{Body: prod}, nil
 	})
 
-	// Not …/products/by-slug/{slug}: the standard library's router refuses
-	// it beside the spec's GET …/products/{product_id}/risk-assessments,
-	// because both would match …/products/by-slug/risk-assessments.
-	register(s, huma.Operation{
-		OperationID: "get-product-by-slug", Method: http.MethodGet, Path: "/catalog/spaces/{space_slug}/products-by-slug/{slug}", Tags: tags,
-		Summary: "Get a product by its slug",
-	}, auth.Viewer, func(ctx context.Context, in *productSlugPath) (*productOutput, error) {
-		p, err := inSpace(ctx, in.SpaceSlug)
-		if err != nil {
-			return nil, err
-		}
-		prod, err := s.app.Store.ProductBySlug(ctx, s.app.Store.Reader(), p.Space.ID, in.Slug)
-		if err != nil {
-			return nil, err
-		}
-		return &productOutput{Body: prod}, nil
-	})
+	s.registerProductBySlug(base, tags)
 
 	register(s, huma.Operation{
 		OperationID: "update-product", Method: http.MethodPatch, Path: base + "/{product_id}", Tags: tags,
@@ -392,6 +378,63 @@ func (s *Server) registerProducts() {
 		}
 		return nil, s.app.DeleteProduct(ctx, p, id)
 	})
+}
+
+// ownMuxAPI is an API that documents its operations in the embedded API's
+// OpenAPI document, with its middlewares and formats, but mounts their
+// handlers through adapter.
+type ownMuxAPI struct {
+	huma.API
+	adapter huma.Adapter
+}
+
+func (a ownMuxAPI) Adapter() huma.Adapter { return a.adapter }
+
+// registerProductBySlug serves GET …/products/by-slug/{slug}, the issue's
+// path, and GET …/products-by-slug/{slug}, the path riskd served first.
+//
+// The standard library's router refuses the pattern …/products/by-slug/{slug}
+// beside the spec's GET …/products/{product_id}/risk-assessments: both
+// match …/products/by-slug/risk-assessments and neither is more specific.
+// So the server's mux gets the more general GET …/products/{product_id}/{sub},
+// which the spec's route is more specific than: it passes product_id
+// "by-slug" to a mux of its own holding the documented operation, and
+// answers any other path the 404 an unknown route gets. The OpenAPI
+// document lists the operation as usual.
+func (s *Server) registerProductBySlug(base string, tags []string) {
+	get := func(ctx context.Context, in *productSlugPath) (*productOutput, error) {
+		p, err := inSpace(ctx, in.SpaceSlug)
+		if err != nil {
+			return nil, err
+		}
+		prod, err := s.app.Store.ProductBySlug(ctx, s.app.Store.Reader(), p.Space.ID, in.Slug)
+		if err != nil {
+			return nil, err
+		}
+		return &productOutput{Body: prod}, nil
+	}
+	noRoute := func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, newAPIError(http.StatusNotFound, errs.NotFound, "no route for "+r.Method+" "+r.URL.Path, nil))
+	}
+
+	bySlug := http.NewServeMux()
+	bySlug.HandleFunc("/", noRoute)
+	registerOn(s, ownMuxAPI{API: s.api, adapter: humago.NewAdapter(bySlug, "")}, huma.Operation{
+		OperationID: "get-product-by-slug", Method: http.MethodGet, Path: base + "/by-slug/{slug}", Tags: tags,
+		Summary: "Get a product by its slug",
+	}, auth.Viewer, get)
+	s.mux.HandleFunc("GET "+base+"/{product_id}/{sub}", func(w http.ResponseWriter, r *http.Request) {
+		if r.PathValue("product_id") == "by-slug" {
+			bySlug.ServeHTTP(w, r)
+			return
+		}
+		noRoute(w, r)
+	})
+
+	register(s, huma.Operation{
+		OperationID: "get-product-by-slug-alias", Method: http.MethodGet, Path: "/catalog/spaces/{space_slug}/products-by-slug/{slug}", Tags: tags,
+		Summary: "Get a product by its slug (the same as GET …/products/by-slug/{slug})",
+	}, auth.Viewer, get)
 }
 
 // registerRiskRegister adds the CSV export of every assessment in the space.

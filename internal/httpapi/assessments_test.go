@@ -157,11 +157,31 @@ func TestProducts(t *testing.T) {
 				t.Fatalf("get %+v", p)
 			}
 			c.Do("GET", catalogBase+"/"+strings.ToUpper(id), c.Tokens[auth.Viewer], nil).Expect(t, 200)
-			c.Do("GET", "/catalog/spaces/default/products-by-slug/creme-scoring-v2", c.Tokens[auth.Viewer], nil).Expect(t, 200).JSON(t, &p)
-			if p.ID != id {
-				t.Fatalf("by slug %+v", p)
+			// The issue's path and the alias riskd served first.
+			for _, path := range []string{catalogBase + "/by-slug/", "/catalog/spaces/default/products-by-slug/"} {
+				var bySlug assessment.Product
+				res := c.Do("GET", path+"creme-scoring-v2", c.Tokens[auth.Viewer], nil).Expect(t, 200)
+				res.JSON(t, &bySlug)
+				if bySlug.ID != id || bySlug.Slug != "creme-scoring-v2" || res.Header.Get("Content-Type") != "application/json" {
+					t.Fatalf("%s: %s %s", path, res.Header.Get("Content-Type"), res.Body)
+				}
+				c.Do("GET", path+"nope", tok, nil).ExpectError(t, 404, "not_found")
+				c.Do("GET", path+"creme-scoring-v2", "", nil).ExpectError(t, 401, "unauthorized")
+				c.Do("GET", strings.Replace(path, "/default/", "/nowhere/", 1)+"creme-scoring-v2", tok, nil).ExpectError(t, 404, "not_found")
+				c.Do("HEAD", path+"creme-scoring-v2", tok, nil).Expect(t, 200)
 			}
-			c.Do("GET", "/catalog/spaces/default/products-by-slug/nope", tok, nil).ExpectError(t, 404, "not_found")
+			// Other paths under a product still answer as unknown routes do,
+			// in the error envelope.
+			for _, path := range []string{catalogBase + "/" + id + "/nothing", catalogBase + "/by-slug", catalogBase + "/by-slug/a/b"} {
+				c.Do("GET", path, tok, nil).ExpectError(t, 404, "not_found")
+			}
+			c.Do("POST", catalogBase+"/by-slug/creme-scoring-v2", tok, `{}`).ExpectError(t, 404, "not_found")
+			// Another space's slug lookup finds its own product of that slug.
+			var theirs assessment.Product
+			c.Do("GET", "/catalog/spaces/other/products/by-slug/creme-scoring-v2", c.OtherTokens[auth.Viewer], nil).Expect(t, 200).JSON(t, &theirs)
+			if theirs.ID == id || theirs.SpaceID == ids.SpaceUUID(1) {
+				t.Fatalf("other space found %+v", theirs)
+			}
 			c.Do("GET", catalogBase+"/"+ids.UUID(p.CreatedAt), tok, nil).ExpectError(t, 404, "not_found")
 			c.Do("GET", catalogBase+"/not-a-uuid", tok, nil).ExpectError(t, 404, "not_found")
 		})
@@ -259,6 +279,7 @@ func TestProducts(t *testing.T) {
 				{"PATCH", catalogBase + "/" + id, `{"name":"stolen"}`},
 				{"DELETE", catalogBase + "/" + id, ""},
 				{"GET", "/catalog/spaces/default/products-by-slug/creme-scoring-v2", ""},
+				{"GET", catalogBase + "/by-slug/creme-scoring-v2", ""},
 				{"GET", catalogBase, ""},
 				{"POST", catalogBase, `{"name":"planted"}`},
 				// Their own space's route with our product's id.
@@ -306,6 +327,23 @@ func auditCounts(t *testing.T, e *apitest.Env, resourceType string) map[string]i
 	return counts
 }
 
+// TestProductSlugRiskAssessments: …/products/by-slug/risk-assessments is
+// the spec's list route (of a product "by-slug", which no UUID names), so a
+// product slugged risk-assessments is found through the alias only.
+func TestProductSlugRiskAssessments(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		c := catalogEnv{apitest.New(t, b, apitest.Options{})}
+		tok := c.Tokens[auth.Assessor]
+		c.Do("POST", catalogBase, tok, `{"name":"RA","slug":"risk-assessments"}`).Expect(t, 201)
+		c.Do("GET", catalogBase+"/by-slug/risk-assessments", tok, nil).ExpectError(t, 404, "not_found")
+		var p assessment.Product
+		c.Do("GET", "/catalog/spaces/default/products-by-slug/risk-assessments", tok, nil).Expect(t, 200).JSON(t, &p)
+		if p.Slug != "risk-assessments" {
+			t.Fatalf("alias found %+v", p)
+		}
+	})
+}
+
 func TestAssessmentLifecycle(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		c := catalogEnv{apitest.New(t, b, apitest.Options{})}
@@ -326,8 +364,13 @@ func TestAssessmentLifecycle(t *testing.T) {
 				t.Errorf("response lacks %s", k)
 			}
 		}
-		if _, ok := m["risk_model_id"]; ok {
-			t.Error("risk_model_id shown for the built-in scale")
+		// Scored with the default, the space's built-in model, and recorded.
+		builtin, err := c.App.BuiltinRiskModel(context.Background(), c.App.Store.Reader(), 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m["risk_model_id"] != builtin.ID || m["risk_model_version"] != 1.0 {
+			t.Errorf("risk model %v version %v; want the built-in %s version 1", m["risk_model_id"], m["risk_model_version"], builtin.ID)
 		}
 		if a.Evaluations[0].Score != 24 || a.Evaluations[1].Score != 60 || *a.OverallRiskScore != 34 || a.RiskTier != nil ||
 			a.Status != "draft" || a.ProductID != prod.ID || a.SpaceID != ids.SpaceUUID(1) || a.AssessedByID != assessorID ||
@@ -761,8 +804,8 @@ func TestAssessmentRiskModel(t *testing.T) {
 			res := c.Do("PUT", raPath(prod.ID, a.ID), tok, `{"risk_model_id":""}`).Expect(t, 200)
 			var back assessment.Assessment
 			res.JSON(t, &back)
-			if back.RiskModelID != nil || back.RiskModelVersion != nil || *back.OverallRiskScore != 19 || strings.Contains(string(res.Body), "risk_model_id") {
-				t.Fatalf("back to the built-in scale %s", res.Body)
+			if *back.RiskModelID != builtin.ID || *back.RiskModelVersion != builtin.Version || *back.OverallRiskScore != 19 {
+				t.Fatalf("back to the default model %s", res.Body)
 			}
 
 			// A deactivated model scores no new work.
@@ -776,6 +819,108 @@ func TestAssessmentRiskModel(t *testing.T) {
 			wantFields(t, c.Do("POST", raPath(prod.ID), tok, withModel(two.ID)), "risk_model_id")
 		})
 		wantFields(t, c.Do("POST", raPath(prod.ID), tok, withModel(ids.UUID(prod.CreatedAt))), "risk_model_id")
+	})
+}
+
+// TestAssessmentDefaultModel: without risk_model_id an assessment is scored
+// with the space's built-in "AI system risk" model, which is recorded, and
+// gives the spec's numbers.
+func TestAssessmentDefaultModel(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		c := catalogEnv{apitest.New(t, b, apitest.Options{})}
+		tok, admin := c.Tokens[auth.Assessor], c.Tokens[auth.Admin]
+		prod := c.product(t, "Scoring")
+		ctx := context.Background()
+		builtin, err := c.App.BuiltinRiskModel(ctx, c.App.Store.Reader(), 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		theirs, err := c.App.BuiltinRiskModel(ctx, c.App.Store.Reader(), 2)
+		if err != nil || theirs.ID == builtin.ID {
+			t.Fatalf("other space's built-in %s, %v", theirs.ID, err)
+		}
+		wantModel := func(t *testing.T, a assessment.Assessment, version int) {
+			t.Helper()
+			if a.RiskModelID == nil || *a.RiskModelID != builtin.ID || a.RiskModelVersion == nil || *a.RiskModelVersion != version {
+				t.Fatalf("risk model %v version %v; want %s version %d", a.RiskModelID, a.RiskModelVersion, builtin.ID, version)
+			}
+		}
+
+		// The spec's example: the spec's numbers, the built-in model recorded,
+		// every documented field still there, also when read back.
+		res := c.Do("POST", raPath(prod.ID), tok, raSpecCreate).Expect(t, 201)
+		var first assessment.Assessment
+		res.JSON(t, &first)
+		wantModel(t, first, 1)
+		if first.Evaluations[0].Score != 24 || first.Evaluations[1].Score != 60 || *first.OverallRiskScore != 34 ||
+			*first.ScoreExplanation != "mean(24, 60) = 42 → 42 × 100 / 125 = 33.6 → 34" {
+			t.Fatalf("scored %s", res.Body)
+		}
+		var got assessment.Assessment
+		got1 := c.Do("GET", raPath(prod.ID, first.ID), c.Tokens[auth.Viewer], nil).Expect(t, 200)
+		got1.JSON(t, &got)
+		wantModel(t, got, 1)
+		m := got1.Map(t)
+		for _, k := range []string{"id", "product_id", "space_id", "assessment_type", "lifecycle_stage", "status", "evaluations",
+			"overall_risk_score", "risk_tier", "summary", "mitigations", "assessed_by_id", "assessed_at", "reviewed_by_id",
+			"reviewed_at", "created_at", "updated_at"} {
+			if _, ok := m[k]; !ok {
+				t.Errorf("response lacks %s", k)
+			}
+		}
+		var list struct{ Items []assessment.Assessment }
+		c.Do("GET", raPath(prod.ID), tok, nil).Expect(t, 200).JSON(t, &list)
+		wantModel(t, list.Items[0], 1)
+		// The range is the built-in model's 1–5.
+		wantFields(t, c.Do("POST", raPath(prod.ID), tok, `{"assessment_type":"initial","evaluations":[{"category":"bias","severity":6,"likelihood":1,"impact":0}]}`),
+			"evaluations[0].severity", "evaluations[0].impact")
+
+		// Another space's default is its own built-in model.
+		var otherProd assessment.Product
+		c.Do("POST", "/catalog/spaces/other/products", c.OtherTokens[auth.Assessor], `{"name":"Theirs"}`).Expect(t, 201).JSON(t, &otherProd)
+		var their assessment.Assessment
+		c.Do("POST", "/catalog/spaces/other/products/"+otherProd.ID+"/risk-assessments", c.OtherTokens[auth.Assessor], raSpecCreate).Expect(t, 201).JSON(t, &their)
+		if their.RiskModelID == nil || *their.RiskModelID != theirs.ID {
+			t.Fatalf("other space scored with %v; want its own %s", their.RiskModelID, theirs.ID)
+		}
+
+		// A completed assessment keeps the version it was scored with.
+		done := c.assess(t, prod.ID, raSpecCreate)
+		c.Do("POST", raPath(prod.ID, done.ID, "complete"), c.Tokens[auth.Reviewer], nil).Expect(t, 200)
+
+		// A new version of the built-in model (same scale, new texts) is the
+		// default from then on: new assessments and drafts on their next
+		// update record it.
+		var doc map[string]any
+		c.Do("GET", "/api/riskmodel/"+builtin.ID, tok, nil).Expect(t, 200).JSON(t, &doc)
+		doc["description"] = map[string]string{"en-US": "Our wording"}
+		c.Do("POST", "/api/riskmodel/"+builtin.ID, admin, doc).Expect(t, 200)
+		wantModel(t, c.assess(t, prod.ID, raSpecCreate), 2)
+		var up assessment.Assessment
+		c.Do("PUT", raPath(prod.ID, first.ID), tok, `{"summary":"revised"}`).Expect(t, 200).JSON(t, &up)
+		wantModel(t, up, 2)
+		if *up.OverallRiskScore != 34 {
+			t.Fatalf("re-scored %d", *up.OverallRiskScore)
+		}
+		c.Do("GET", raPath(prod.ID, done.ID), tok, nil).Expect(t, 200).JSON(t, &got)
+		wantModel(t, got, 1)
+
+		// A deactivated default scores no new work; naming another model
+		// still does, and activating the default again restores it.
+		c.Do("PUT", "/api/riskmodel/"+builtin.ID+"/deactivate", admin, nil).Expect(t, 200)
+		env := c.Do("POST", raPath(prod.ID), tok, raSpecCreate).ExpectError(t, 409, "conflict")
+		if !strings.Contains(env.Error.Message, "default risk model") || !strings.Contains(env.Error.Message, "risk_model_id") {
+			t.Fatalf("message %q does not say how to go on", env.Error.Message)
+		}
+		c.Do("PUT", raPath(prod.ID, first.ID), tok, `{"summary":"again"}`).ExpectError(t, 409, "conflict")
+		var four struct{ ID string }
+		c.Do("POST", "/api/riskmodel", tok, raModel(4)).Expect(t, 201).JSON(t, &four)
+		a := c.assess(t, prod.ID, `{"assessment_type":"initial","risk_model_id":"`+four.ID+`"}`)
+		if *a.RiskModelID != four.ID {
+			t.Fatalf("scored with %s", *a.RiskModelID)
+		}
+		c.Do("PUT", "/api/riskmodel/"+builtin.ID+"/activate", admin, nil).Expect(t, 200)
+		wantModel(t, c.assess(t, prod.ID, raSpecCreate), 2)
 	})
 }
 

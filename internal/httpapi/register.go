@@ -23,6 +23,12 @@ var security = []map[string][]string{{"bearer": {}}, {"apiKey": {}}, {"authToken
 // Authentication runs before the body is read, so a caller without a valid
 // token learns nothing about the route's validation rules.
 func register[I, O any](s *Server, op huma.Operation, min auth.Role, h func(context.Context, *I) (*O, error)) {
+	registerOn(s, s.api, op, min, h)
+}
+
+// registerOn is register on api: s.api, or one that documents in s.api's
+// OpenAPI document but routes elsewhere (see registerProductBySlug).
+func registerOn[I, O any](s *Server, api huma.API, op huma.Operation, min auth.Role, h func(context.Context, *I) (*O, error)) {
 	op.Security = security
 	if op.Extensions == nil {
 		op.Extensions = map[string]any{}
@@ -45,7 +51,7 @@ func register[I, O any](s *Server, op huma.Operation, min auth.Role, h func(cont
 		mw = append(mw, s.idempotent)
 	}
 	op.Middlewares = append(mw, op.Middlewares...)
-	huma.Register(s.api, op, h)
+	huma.Register(api, op, h)
 }
 
 // presentedToken reads the token from any of the three headers the

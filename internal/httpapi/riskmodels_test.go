@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -149,7 +150,12 @@ func TestRiskModelLifecycle(t *testing.T) {
 }
 
 func TestRiskModelValidation(t *testing.T) {
-	e := apitest.New(t, storetest.SQLite(t), apitest.Options{})
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		testRiskModelValidation(t, apitest.New(t, b, apitest.Options{}))
+	})
+}
+
+func testRiskModelValidation(t *testing.T, e *apitest.Env) {
 	tok := e.Tokens[auth.Assessor]
 	tests := []struct {
 		name, body string
@@ -248,7 +254,12 @@ func TestRiskModelList(t *testing.T) {
 }
 
 func TestBuiltinModelScoresLikeAssessments(t *testing.T) {
-	e := apitest.New(t, storetest.SQLite(t), apitest.Options{})
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		testBuiltinModelScoresLikeAssessments(t, apitest.New(t, b, apitest.Options{}))
+	})
+}
+
+func testBuiltinModelScoresLikeAssessments(t *testing.T, e *apitest.Env) {
 	tok := e.Tokens[auth.Viewer]
 	var list []struct {
 		ID   string
@@ -262,8 +273,177 @@ func TestBuiltinModelScoresLikeAssessments(t *testing.T) {
 	if calc["score"] != 24.0 || calc["maxScore"] != 125.0 || calc["formula"] != "2 × 3 × 4 = 24" || calc["band"] == nil {
 		t.Fatalf("calculate = %v", calc)
 	}
+	// 24 normalises to 19: the built-in bands follow the assessment tiers.
 	band := calc["band"].(map[string]any)
-	if band["name"].(map[string]any)["en-US"] == nil {
-		t.Fatalf("band = %v", band)
+	if band["name"].(map[string]any)["en-US"] != "Minimal" || band["min"] != 1.0 {
+		t.Fatalf("band of 24 = %v", band)
 	}
+	for values, want := range map[string]string{"[1,1,1]": "Minimal", "[1,5,6]": "", "[2,4,4]": "Limited", "[4,4,4]": "High", "[5,5,4]": "Unacceptable", "[5,5,5]": "Unacceptable"} {
+		if want == "" {
+			e.Do("POST", "/api/riskmodel/"+list[0].ID+"/calculate", tok, `{"values":`+values+`}`).ExpectError(t, 422, "validation_failed")
+			continue
+		}
+		calc := e.Do("POST", "/api/riskmodel/"+list[0].ID+"/calculate", tok, `{"values":`+values+`}`).Expect(t, 200).Map(t)
+		if got := calc["band"].(map[string]any)["name"].(map[string]any)["en-US"]; got != want {
+			t.Errorf("band of %s = %v, want %s", values, got, want)
+		}
+	}
+}
+
+// bandedModel is the built-in model's document under another name with the
+// given bands (a JSON array).
+func bandedModel(t *testing.T, e *apitest.Env, bands string) string {
+	t.Helper()
+	var list []struct{ ID string }
+	e.Do("GET", "/api/riskmodel?limit=1", e.Tokens[auth.Viewer], nil).Expect(t, 200).JSON(t, &list)
+	var doc map[string]any
+	e.Do("GET", "/api/riskmodel/"+list[0].ID, e.Tokens[auth.Viewer], nil).Expect(t, 200).JSON(t, &doc)
+	doc["name"] = map[string]string{"en-US": "Banded"}
+	var b any
+	if err := json.Unmarshal([]byte(bands), &b); err != nil {
+		t.Fatal(err)
+	}
+	doc["bands"] = b
+	out, err := json.Marshal(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(out)
+}
+
+func TestRiskModelBands(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		e := apitest.New(t, b, apitest.Options{})
+		tok := e.Tokens[auth.Assessor]
+
+		// The documented example: Low from 1, High from 40.
+		body := bandedModel(t, e, `[{"name":{"en-US":"Low"},"min":1,"color":"#2e7d32"},{"name":{"en-US":"High"},"min":40,"color":"#c62828"}]`)
+		var m struct {
+			ID    string
+			Bands []struct {
+				Name  map[string]string
+				Min   int
+				Color string
+			}
+		}
+		e.Do("POST", "/api/riskmodel", tok, body).Expect(t, 201).JSON(t, &m)
+		if len(m.Bands) != 2 || m.Bands[0].Name["en-US"] != "Low" || m.Bands[1].Min != 40 || m.Bands[1].Color != "#c62828" {
+			t.Fatalf("created bands = %+v", m.Bands)
+		}
+		var got struct{ Bands []struct{ Min int } }
+		e.Do("GET", "/riskmodel/"+m.ID, e.Tokens[auth.Viewer], nil).Expect(t, 200).JSON(t, &got)
+		if len(got.Bands) != 2 || got.Bands[1].Min != 40 {
+			t.Fatalf("stored bands = %+v", got.Bands)
+		}
+		for _, tt := range []struct {
+			values string
+			score  float64
+			band   string
+		}{{"[2,3,4]", 24, "Low"}, {"[1,1,1]", 1, "Low"}, {"[3,3,4]", 36, "Low"}, {"[2,4,5]", 40, "High"}, {"[5,5,5]", 125, "High"}} {
+			calc := e.Do("POST", "/api/riskmodel/"+m.ID+"/calculate", e.Tokens[auth.Viewer], `{"values":`+tt.values+`}`).Expect(t, 200).Map(t)
+			band, _ := calc["band"].(map[string]any)
+			if calc["score"] != tt.score || band == nil || band["name"].(map[string]any)["en-US"] != tt.band {
+				t.Errorf("%s: %v, want %v in %s", tt.values, calc, tt.score, tt.band)
+			}
+		}
+
+		// A score below the first band has none.
+		var low struct{ ID string }
+		e.Do("POST", "/api/riskmodel", tok, bandedModel(t, e, `[{"name":{"en-US":"Watch"},"min":10,"color":"#F9A825"}]`)).Expect(t, 201).JSON(t, &low)
+		calc := e.Do("POST", "/api/riskmodel/"+low.ID+"/calculate", tok, `{"values":[1,3,3]}`).Expect(t, 200).Map(t)
+		if v, ok := calc["band"]; !ok || v != nil {
+			t.Fatalf("score 9 below the first band: %v", calc)
+		}
+
+		// A new version may change the bands; calculate uses them at once.
+		e.Do("POST", "/api/riskmodel/"+low.ID, tok, bandedModel(t, e, `[{"name":{"en-US":"All"},"min":1,"color":"#000"}]`)).Expect(t, 200)
+		calc = e.Do("POST", "/api/riskmodel/"+low.ID+"/calculate", tok, `{"values":[1,3,3]}`).Expect(t, 200).Map(t)
+		if calc["version"] != 2.0 || calc["band"].(map[string]any)["name"].(map[string]any)["en-US"] != "All" {
+			t.Fatalf("after new version: %v", calc)
+		}
+
+		// Every bad band is named at once, on create and on a new version.
+		for _, tt := range []struct {
+			name, bands string
+			fields      []string
+		}{
+			{"descending", `[{"name":{"en-US":"A"},"min":40,"color":"#2e7d32"},{"name":{"en-US":"B"},"min":10,"color":"#c62828"}]`, []string{"bands[1].min"}},
+			{"same min", `[{"name":{"en-US":"A"},"min":5,"color":"#2e7d32"},{"name":{"en-US":"B"},"min":5,"color":"#c62828"}]`, []string{"bands[1].min"}},
+			{"below 1", `[{"name":{"en-US":"A"},"min":0,"color":"#2e7d32"}]`, []string{"bands[0].min"}},
+			{"above max", `[{"name":{"en-US":"A"},"min":126,"color":"#2e7d32"}]`, []string{"bands[0].min"}},
+			{"color", `[{"name":{"en-US":"A"},"min":1,"color":"red"},{"name":{"en-US":"B"},"min":2,"color":"#12345"}]`, []string{"bands[0].color", "bands[1].color"}},
+			{"name", `[{"name":{},"min":1,"color":"#fff"},{"name":{"en_US":"B"},"min":2,"color":"#fff"}]`, []string{"bands[0].name", "bands[1].name.en_US"}},
+			{"all at once", `[{"name":{"en-US":""},"min":50,"color":"blue"},{"name":{"en-US":"B"},"min":3,"color":"#fff"}]`, []string{"bands[0].name", "bands[0].color", "bands[1].min"}},
+		} {
+			t.Run(tt.name, func(t *testing.T) {
+				body := bandedModel(t, e, tt.bands)
+				for _, path := range []string{"/api/riskmodel", "/api/riskmodel/" + m.ID} {
+					env := e.Do("POST", path, tok, body).ExpectError(t, 422, "validation_failed")
+					if len(env.Error.Details) != len(tt.fields) {
+						t.Errorf("POST %s: details %+v, want %v", path, env.Error.Details, tt.fields)
+					}
+					for _, f := range tt.fields {
+						if !env.HasField(f) {
+							t.Errorf("POST %s: details %+v do not name %s", path, env.Error.Details, f)
+						}
+					}
+				}
+			})
+		}
+		// The refused versions changed nothing.
+		e.Do("GET", "/api/riskmodel/"+m.ID, tok, nil).Expect(t, 200).JSON(t, &got)
+		if v := e.Do("GET", "/api/riskmodel/"+m.ID+"/version", tok, nil).Expect(t, 200).Body; strings.Count(string(v), `"version":`) != 1 {
+			t.Fatalf("refused versions were stored: %s", v)
+		}
+	})
+}
+
+// TestRiskModelListDefaults pages with the spec's default limit of 50 and
+// reports the total in X-Total-Count whatever the page.
+func TestRiskModelListDefaults(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		e := apitest.New(t, b, apitest.Options{})
+		tok := e.Tokens[auth.Assessor]
+		const created = 54 // with the built-in model, 55
+		var ids []string
+		for i := 0; i < created; i++ {
+			var m wireModel
+			e.Do("POST", "/api/riskmodel", tok, strings.Replace(specExample, "Default Risk Model\"", fmt.Sprintf("Model %02d\"", i), 1)).Expect(t, 201).JSON(t, &m)
+			ids = append(ids, m.ID)
+		}
+		e.Do("PUT", "/api/riskmodel/"+ids[0]+"/deactivate", tok, nil).Expect(t, 200)
+		for _, tt := range []struct {
+			query       string
+			n           int
+			total       string
+			first, last string // names, "" not checked
+		}{
+			{"", 50, "55", "AI system risk", "Model 48"},
+			{"?skip=50", 5, "55", "Model 49", "Model 53"},
+			{"?limit=500", 55, "55", "AI system risk", "Model 53"},
+			{"?active=true", 50, "54", "AI system risk", "Model 49"},
+			{"?active=true&skip=50", 4, "54", "Model 50", "Model 53"},
+			{"?active=false", 1, "1", "Model 00", "Model 00"},
+			{"?skip=55", 0, "55", "", ""},
+		} {
+			for _, prefix := range []string{"/api/riskmodel", "/riskmodel"} {
+				var list []wireModel
+				res := e.Do("GET", prefix+tt.query, e.Tokens[auth.Viewer], nil).Expect(t, 200)
+				res.JSON(t, &list)
+				if len(list) != tt.n || res.Header.Get("X-Total-Count") != tt.total {
+					t.Errorf("%s%s: %d models, X-Total-Count %q; want %d, %s", prefix, tt.query, len(list), res.Header.Get("X-Total-Count"), tt.n, tt.total)
+					continue
+				}
+				if tt.n > 0 && (list[0].Name["en-US"] != tt.first || list[len(list)-1].Name["en-US"] != tt.last) {
+					t.Errorf("%s%s: %s … %s, want %s … %s", prefix, tt.query, list[0].Name["en-US"], list[len(list)-1].Name["en-US"], tt.first, tt.last)
+				}
+			}
+		}
+		for _, q := range []string{"?limit=0", "?limit=501", "?skip=-1"} {
+			env := e.Do("GET", "/api/riskmodel"+q, tok, nil).ExpectError(t, 422, "validation_failed")
+			if len(env.Error.Details) == 0 {
+				t.Errorf("%s: no details", q)
+			}
+		}
+	})
 }

@@ -96,6 +96,22 @@ func (s *Store) RiskModel(ctx context.Context, q Q, spaceID int64, id string, lo
 	return decodeModel(doc, versionID)
 }
 
+// BuiltinRiskModel returns the latest version of a space's built-in model,
+// or a not-found error when the space does not have it.
+func (s *Store) BuiltinRiskModel(ctx context.Context, q Q, spaceID int64, builtin string) (riskmodel.Model, error) {
+	var doc, versionID string
+	err := q.QueryRowContext(ctx, `SELECT m.doc, v.version_id FROM risk_models m
+		JOIN risk_model_versions v ON v.space_id = m.space_id AND v.model_id = m.id AND v.version = m.latest_version
+		WHERE m.space_id = $1 AND m.builtin = $2`, spaceID, builtin).Scan(&doc, &versionID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return riskmodel.Model{}, errs.NotFoundf("no built-in risk model %s in this space", builtin)
+	}
+	if err != nil {
+		return riskmodel.Model{}, err
+	}
+	return decodeModel(doc, versionID)
+}
+
 // BuiltinRiskModelID returns the id of a space's built-in model, or "".
 func (s *Store) BuiltinRiskModelID(ctx context.Context, q Q, spaceID int64, builtin string) (string, error) {
 	var id string
@@ -142,11 +158,14 @@ func (s *Store) ListRiskModels(ctx context.Context, q Q, spaceID int64, f RiskMo
 		return nil, 0, err
 	}
 	// The page's ids come from the index alone; only the page's documents
-	// are read.
-	rows, err := q.QueryContext(ctx, `SELECT doc FROM risk_models WHERE space_id = $1 AND id IN (
-			SELECT id FROM risk_models WHERE space_id = $1 AND ($2 = -1 OR active = $2)
-			ORDER BY created_on, id LIMIT $3 OFFSET $4)
-		ORDER BY created_on, id`, spaceID, active, f.Limit, f.Skip)
+	// are read, each by its primary key: a correlated subquery is run per
+	// row on both databases. (As id IN (page) SQLite walked the whole list
+	// index to find the page's rows, 7 ms at 10,000 models at any skip; as
+	// a join PostgreSQL hashed the whole table, 4 ms.)
+	rows, err := q.QueryContext(ctx, `SELECT (SELECT m.doc FROM risk_models m WHERE m.space_id = $1 AND m.id = page.id) FROM (
+			SELECT id, created_on FROM risk_models WHERE space_id = $1 AND ($2 = -1 OR active = $2)
+			ORDER BY created_on, id LIMIT $3 OFFSET $4) page
+		ORDER BY page.created_on, page.id`, spaceID, active, f.Limit, f.Skip)
 	if err != nil {
 		return nil, 0, err
 	}

@@ -61,7 +61,8 @@ func (a *App) DeleteProduct(ctx context.Context, p auth.Principal, id string) er
 }
 
 // CreateAssessment stores a draft assessment of a product, scored with the
-// risk model the request names or the built-in 1–5 scale.
+// risk model the request names or, by default, the space's built-in "AI
+// system risk" model.
 func (a *App) CreateAssessment(ctx context.Context, p auth.Principal, productID string, in assessment.CreateInput) (assessment.Assessment, error) {
 	var as assessment.Assessment
 	err := a.Store.Tx(ctx, func(tx store.Q) error {
@@ -174,11 +175,21 @@ func (a *App) PatchMitigation(ctx context.Context, p auth.Principal, productID, 
 }
 
 // scorer loads the scale named by assessment.ScoringModel: "" is the
-// built-in scale, anything else a risk model of the space, whose absence
-// is a mistake in the request (422), not a missing resource.
+// default, the latest version of the space's built-in "AI system risk"
+// model; anything else a risk model of the space, whose absence is a
+// mistake in the request (422), not a missing resource.
 func (a *App) scorer(ctx context.Context, q store.Q, spaceID int64, modelID string) (assessment.Scorer, error) {
 	if modelID == "" {
-		return assessment.Scorer{}, nil
+		m, err := a.BuiltinRiskModel(ctx, q, spaceID)
+		if errs.Is(err, errs.NotFound) {
+			// Every space is seeded with it (SeedSpace, at creation and at
+			// start-up); one that is not yet scores on the fixed 1–5 scale.
+			return assessment.Scorer{}, nil
+		}
+		if err != nil {
+			return assessment.Scorer{}, err
+		}
+		return assessment.DefaultScorer(m)
 	}
 	m, err := a.Store.RiskModel(ctx, q, spaceID, modelID, false)
 	if errs.Is(err, errs.NotFound) {

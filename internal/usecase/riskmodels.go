@@ -24,13 +24,10 @@ func (a *App) seedRiskModels(ctx context.Context, q store.Q, spaceID int64) erro
 	return a.Audit(ctx, q, spaceID, SystemActor, "riskmodel.create", "riskmodel", m.ID, m)
 }
 
-// BuiltinRiskModel returns the space's "AI system risk" model.
+// BuiltinRiskModel returns the latest version of the space's "AI system
+// risk" model, the default scale of AI product assessments.
 func (a *App) BuiltinRiskModel(ctx context.Context, q store.Q, spaceID int64) (riskmodel.Model, error) {
-	id, err := a.Store.BuiltinRiskModelID(ctx, q, spaceID, builtinAISystemRisk)
-	if err != nil {
-		return riskmodel.Model{}, err
-	}
-	return a.Store.RiskModel(ctx, q, spaceID, id, false)
+	return a.Store.BuiltinRiskModel(ctx, q, spaceID, builtinAISystemRisk)
 }
 
 // CreateRiskModel validates and stores version 1 of a model.
