@@ -38,6 +38,9 @@ var basisOfCode = func() map[string]Basis {
 
 // EncodeResult appends the stored form of r to dst.
 func EncodeResult(dst []byte, r Result) []byte {
+	if dst == nil {
+		dst = make([]byte, 0, 1024) // a typical stored form is 600–900 bytes
+	}
 	dst = append(dst, `{"f":`...)
 	dst = strconv.AppendInt(dst, compactFormat, 10)
 	dst = append(dst, `,"c":{`...)

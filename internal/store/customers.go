@@ -261,15 +261,34 @@ func (s *Store) ListCustomers(ctx context.Context, q Q, spaceID int64, f Custome
 
 // CustomersToRescore returns up to limit customers after id after whose
 // latest assessment was not made with methodology version. The re-scoring
-// job reads them outside its write transaction and checks their revisions
-// inside it (StaleRevisions).
+// job reads them outside its write transaction and checks them inside it
+// (StaleCustomers). Only what scoring and that check need is read: the
+// records carry ID, Revision, ApprovalStatus, Customer and CRPs (a million
+// rows make every column count).
 func (s *Store) CustomersToRescore(ctx context.Context, q Q, spaceID, after int64, version, limit int) ([]CustomerRecord, error) {
-	rows, err := q.QueryContext(ctx, `SELECT `+customerColumns+` FROM customers
+	rows, err := q.QueryContext(ctx, `SELECT id, revision, approval_status, doc FROM customers
 		WHERE space_id = $1 AND id > $2 AND methodology_version <> $3 ORDER BY id LIMIT $4`, spaceID, after, version, limit)
 	if err != nil {
 		return nil, err
 	}
-	return scanCustomers(rows)
+	defer rows.Close()
+	list := make([]CustomerRecord, 0, limit)
+	docs := make([][]byte, 0, limit)
+	for rows.Next() {
+		var c CustomerRecord
+		var status string
+		var doc []byte
+		if err := rows.Scan(&c.ID, &c.Revision, &status, &doc); err != nil {
+			return nil, err
+		}
+		c.ApprovalStatus = customer.ApprovalStatus(status)
+		list = append(list, c)
+		docs = append(docs, doc)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return list, decodeDocs(list, docs)
 }
 
 // Freshness is what the re-scoring job checks, in its write transaction,
@@ -319,10 +338,11 @@ func (s *Store) CountCustomers(ctx context.Context, q Q, spaceID int64, version 
 func scanCustomers(rows *sql.Rows) ([]CustomerRecord, error) {
 	defer rows.Close()
 	var list []CustomerRecord
-	var docs []string
+	var docs [][]byte
 	for rows.Next() {
 		var c CustomerRecord
-		var doc, created, updated, review, rating, status string
+		var created, updated, review, rating, status string
+		var doc []byte
 		if err := rows.Scan(&c.ID, new(string), &c.Revision, &doc, &created, &updated, &c.CreatedBy.ID, &c.CreatedBy.Name,
 			&c.UpdatedBy.ID, &c.UpdatedBy.Name, &rating, &status, &c.MethodologyVersion, &review); err != nil {
 			return nil, err
@@ -345,15 +365,19 @@ func scanCustomers(rows *sql.Rows) ([]CustomerRecord, error) {
 		return nil, err
 	}
 	rows.Close()
-	// Decoding the documents is most of the cost of a page of customers
-	// (a re-scoring batch reads hundreds): a long page is decoded on every
-	// core once the rows are read.
+	return list, decodeDocs(list, docs)
+}
+
+// decodeDocs decodes each customer's stored document into list. Decoding
+// is most of the cost of a page of customers (a re-scoring batch reads a
+// thousand), so a long page is decoded on every core.
+func decodeDocs(list []CustomerRecord, docs [][]byte) error {
 	workers := max(1, min(runtime.GOMAXPROCS(0), len(list)/64))
 	failed := make([]error, workers)
 	decode := func(w int) {
 		for i := w; i < len(list); i += workers {
 			var d customerDoc
-			if err := json.Unmarshal([]byte(docs[i]), &d); err != nil {
+			if err := json.Unmarshal(docs[i], &d); err != nil {
 				failed[w] = fmt.Errorf("stored customer %d: %w", list[i].ID, err)
 				return
 			}
@@ -366,12 +390,7 @@ func scanCustomers(rows *sql.Rows) ([]CustomerRecord, error) {
 	}
 	decode(0)
 	wg.Wait()
-	for _, err := range failed {
-		if err != nil {
-			return nil, err
-		}
-	}
-	return list, nil
+	return errors.Join(failed...)
 }
 
 // CustomerRevision returns the data of one revision of a customer, as an
