@@ -60,7 +60,7 @@ func newStoredAssessment(rec store.CustomerRecord, version int, rating customer.
 	risk.RiskRating, risk.MethodologyVersion = rating, version
 	return &store.CustomerAssessment{
 		CustomerID: rec.ID, CustomerRevision: rec.Revision, ApprovalStatus: customer.Pending,
-		Risk: risk,
+		Risk:         risk,
 		NextReviewAt: at.AddDate(3, 0, 0), CreatedAt: at, UpdatedAt: at, CreatedBy: maker, UpdatedBy: maker,
 	}
 }
