@@ -87,21 +87,22 @@ type phraseHit struct {
 // scratch is per-call working memory, pooled so that steady-state analysis
 // allocates only the result.
 type scratch struct {
-	norm    normText
-	raw     []rawHit
-	spare   [streams - 1][]rawHit
-	phits   []phraseHit
-	seen    []uint8 // per clause slot: the terms that hit
-	touched []int32 // slots of seen to reset
-	live    []bool  // per rule: has a complete clause
-	lives   []int32
-	blocked []bool // per rule: its disclosure occurs, so it cannot fire
-	blocks  []int32
-	hits    []ruleHit
-	sorted  []ruleHit
-	count   []int32 // per role, for the counting sort
-	roles   []int32 // roles present
-	spans   []span
+	norm     normText
+	raw      []rawHit
+	spare    [streams - 1][]rawHit
+	phits    []phraseHit
+	seen     []uint8 // per clause slot: the terms that hit
+	touched  []int32 // slots of seen to reset
+	live     []bool  // per rule: has a complete clause
+	relevant []bool  // per phrase: used by a rule with a complete clause
+	lives    []int32
+	blocked  []bool // per rule: its disclosure occurs, so it cannot fire
+	blocks   []int32
+	hits     []ruleHit
+	sorted   []ruleHit
+	count    []int32 // per role, for the counting sort
+	roles    []int32 // roles present
+	spans    []span
 }
 
 // maxPooled keeps one giant input from pinning its buffers in the pool.
@@ -132,6 +133,7 @@ func (e *Engine) Analyze(text string, scenario Scenario) Result {
 		sc.live = make([]bool, len(e.rules))
 		sc.blocked = make([]bool, len(e.rules))
 		sc.count = make([]int32, len(e.roleRule))
+		sc.relevant = make([]bool, len(e.phrases))
 	}
 	// First pass: verify anchors and note which clause terms occur. Most
 	// hits are common words ("must", "do not") of sequences whose other
@@ -213,8 +215,20 @@ func (e *Engine) Analyze(text string, scenario Scenario) Result {
 			sc.live[r] = false
 		}
 		// Second pass, for candidate rules only: the terms of complete
-		// clauses, and every exception and disclosure.
+		// clauses, and every exception and disclosure. Phrases no
+		// candidate rule uses, most of them, are passed over without
+		// looking at their uses.
+		for _, r := range liveRules {
+			if sc.live[r] {
+				for _, p := range e.rulePhrases[r] {
+					sc.relevant[p] = true
+				}
+			}
+		}
 		for _, h := range phits {
+			if !sc.relevant[h.phrase] {
+				continue
+			}
 			for _, u := range uses[useFirst[h.phrase]:useFirst[h.phrase+1]] {
 				if sc.live[u.rule] && (u.kind != useTerm || sc.seen[u.slot] == e.full[u.slot]) {
 					hits = append(hits, ruleHit{role: u.role, sent: h.sent, start: h.start, end: h.end})
@@ -223,6 +237,9 @@ func (e *Engine) Analyze(text string, scenario Scenario) Result {
 		}
 		for _, r := range liveRules {
 			sc.live[r] = false
+			for _, p := range e.rulePhrases[r] {
+				sc.relevant[p] = false
+			}
 		}
 	}
 	for _, r := range sc.blocks {
