@@ -95,14 +95,18 @@ type scratch struct {
 	touched  []int32 // slots of seen to reset
 	live     []bool  // per rule: has a complete clause
 	relevant []bool  // per phrase: used by a rule with a complete clause
-	lives    []int32
-	blocked  []bool // per rule: its disclosure occurs, so it cannot fire
-	blocks   []int32
-	hits     []ruleHit
-	sorted   []ruleHit
-	count    []int32 // per role, for the counting sort
-	roles    []int32 // roles present
-	spans    []span
+	// applied[p] == epoch when phrase p's uses have been noted in this
+	// call; epoch changes with every call.
+	applied []uint32
+	epoch   uint32
+	lives   []int32
+	blocked []bool // per rule: its disclosure occurs, so it cannot fire
+	blocks  []int32
+	hits    []ruleHit
+	sorted  []ruleHit
+	count   []int32 // per role, for the counting sort
+	roles   []int32 // roles present
+	spans   []span
 }
 
 // maxPooled keeps one giant input from pinning its buffers in the pool.
@@ -134,6 +138,11 @@ func (e *Engine) Analyze(text string, scenario Scenario) Result {
 		sc.blocked = make([]bool, len(e.rules))
 		sc.count = make([]int32, len(e.roleRule))
 		sc.relevant = make([]bool, len(e.phrases))
+		sc.applied = make([]uint32, len(e.phrases))
+	}
+	if sc.epoch++; sc.epoch == 0 {
+		clear(sc.applied)
+		sc.epoch = 1
 	}
 	// First pass: verify anchors and note which clause terms occur. Most
 	// hits are common words ("must", "do not") of sequences whose other
@@ -189,6 +198,12 @@ func (e *Engine) Analyze(text string, scenario Scenario) Result {
 				sent--
 			}
 			phits = append(phits, phraseHit{phrase: pi, sent: int32(sent), start: s, end: end})
+			// What follows only sets flags; a phrase that occurred
+			// before in this text has set them all already.
+			if sc.applied[pi] == sc.epoch {
+				continue
+			}
+			sc.applied[pi] = sc.epoch
 			for _, u := range uses[useFirst[pi]:useFirst[pi+1]] {
 				switch u.kind {
 				case useTerm:
