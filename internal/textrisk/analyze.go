@@ -89,7 +89,7 @@ type phraseHit struct {
 type scratch struct {
 	norm     normText
 	raw      []rawHit
-	spare    [streams - 1][]rawHit
+	lanes    [streams][]uint64
 	phits    []phraseHit
 	seen     []uint8 // per clause slot: the terms that hit
 	touched  []int32 // slots of seen to reset
@@ -131,7 +131,7 @@ func (e *Engine) Analyze(text string, scenario Scenario) Result {
 	normalize(&sc.norm, text)
 	t := sc.norm.b
 	ac := e.ac[scenario]
-	sc.raw = ac.scan(t, sc.raw[:0], &sc.spare)
+	sc.raw = ac.scan(t, sc.raw[:0], &sc.lanes)
 	if len(sc.seen) != len(e.full) {
 		sc.seen = make([]uint8, len(e.full))
 		sc.live = make([]bool, len(e.rules))
