@@ -148,19 +148,19 @@ func buildAutomaton(patterns [][]byte) (*automaton, error) {
 }
 
 // scan appends every occurrence of every pattern in text to hits, in order
-// of end position.
+// of end position. lanes is working memory, kept between calls.
 //
 // A DFA walk is bound by the latency of one table load per byte: each load
 // needs the previous state. scan therefore walks four slices of the text in
 // one loop, so that four independent loads are in flight. Each slice starts
 // maxLen-1 bytes early (the automaton's state depends on no more history
 // than that) and reports only hits ending inside its own slice.
-func (a *automaton) scan(text []byte, hits []rawHit, spare *[streams - 1][]rawHit) []rawHit {
+func (a *automaton) scan(text []byte, hits []rawHit, lanes *[streams][]uint64) []rawHit {
 	n := len(text)
 	if a.maxLen == 0 {
 		return hits
 	}
-	if n < streams*2*a.maxLen {
+	if n < streams*2*a.maxLen || n >= 1<<34 {
 		return a.continueRange(text, 0, 0, 0, n, hits)
 	}
 	var bounds [streams + 1]int
@@ -175,22 +175,23 @@ func (a *automaton) scan(text []byte, hits []rawHit, spare *[streams - 1][]rawHi
 	// finish each alone. Output states are frequent (every common word of
 	// a rule is an anchor) and unpredictable, so the lockstep loop does not
 	// branch on them: it always writes the candidate hit and advances the
-	// buffer index by one only for an output state.
+	// lane's index by one only for an output state. A candidate is one
+	// word, the state and the step (the same for all four walks; the
+	// position in the text is worked out afterwards): one store per walk
+	// and byte, and few enough live values for the loop to keep them in
+	// registers.
 	delta, class, first := a.delta, &a.class, a.firstOut
 	steps := n
 	for k := 0; k < streams; k++ {
 		steps = min(steps, bounds[k+1]-starts[k])
 	}
-	var bufs [streams][]rawHit
-	bufs[0] = hits
-	for k := 1; k < streams; k++ {
-		bufs[k] = spare[k-1][:0]
+	for k := range lanes {
+		lanes[k] = slices.Grow(lanes[k][:0], steps+1)[:steps+1]
 	}
-	for k := range bufs {
-		bufs[k] = slices.Grow(bufs[k], steps+1)[:steps+1]
-	}
-	t0, t1, t2, t3 := text[starts[0]:starts[0]+steps], text[starts[1]:starts[1]+steps], text[starts[2]:starts[2]+steps], text[starts[3]:starts[3]+steps]
-	b0, b1, b2, b3 := bufs[0][:steps+1], bufs[1][:steps+1], bufs[2][:steps+1], bufs[3][:steps+1]
+	t0 := text[starts[0] : starts[0]+steps]
+	// Slicing to len(t0) lets the compiler drop the bounds checks.
+	t1, t2, t3 := text[starts[1]:][:len(t0)], text[starts[2]:][:len(t0)], text[starts[3]:][:len(t0)]
+	b0, b1, b2, b3 := lanes[0][:steps+1], lanes[1][:steps+1], lanes[2][:steps+1], lanes[3][:steps+1]
 	var s0, s1, s2, s3 uint32
 	var n0, n1, n2, n3 int
 	for i := range t0 {
@@ -198,10 +199,11 @@ func (a *automaton) scan(text []byte, hits []rawHit, spare *[streams - 1][]rawHi
 		s1 = delta[s1+uint32(class[t1[i]])]
 		s2 = delta[s2+uint32(class[t2[i]])]
 		s3 = delta[s3+uint32(class[t3[i]])]
-		b0[n0] = rawHit{s0, starts[0] + i + 1}
-		b1[n1] = rawHit{s1, starts[1] + i + 1}
-		b2[n2] = rawHit{s2, starts[2] + i + 1}
-		b3[n3] = rawHit{s3, starts[3] + i + 1}
+		step := uint64(i) << 32
+		b0[n0] = step | uint64(s0)
+		b1[n1] = step | uint64(s1)
+		b2[n2] = step | uint64(s2)
+		b3[n3] = step | uint64(s3)
 		n0 += isOut(s0, first)
 		n1 += isOut(s1, first)
 		n2 += isOut(s2, first)
@@ -210,20 +212,15 @@ func (a *automaton) scan(text []byte, hits []rawHit, spare *[streams - 1][]rawHi
 	ns := [streams]int{n0, n1, n2, n3}
 	st := [streams]uint32{s0, s1, s2, s3}
 	for k := 0; k < streams; k++ {
-		// Drop hits of the warm-up overlap, which the previous walk
-		// reports.
-		buf := bufs[k][:ns[k]]
-		skip := 0
-		for skip < len(buf) && buf[skip].end <= bounds[k] {
-			skip++
+		// Hits of the warm-up overlap are dropped: the previous walk
+		// reports them.
+		end0 := starts[k] + 1
+		for _, h := range lanes[k][:ns[k]] {
+			if end := end0 + int(h>>32); end > bounds[k] {
+				hits = append(hits, rawHit{state: uint32(h), end: end})
+			}
 		}
-		buf = append(buf[:0], buf[skip:]...)
-		bufs[k] = a.continueRange(text, st[k], starts[k]+steps, bounds[k], bounds[k+1], buf)
-	}
-	hits = bufs[0]
-	for k := 1; k < streams; k++ {
-		hits = append(hits, bufs[k]...)
-		spare[k-1] = bufs[k]
+		hits = a.continueRange(text, st[k], starts[k]+steps, bounds[k], bounds[k+1], hits)
 	}
 	return hits
 }

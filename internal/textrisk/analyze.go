@@ -87,13 +87,18 @@ type phraseHit struct {
 // scratch is per-call working memory, pooled so that steady-state analysis
 // allocates only the result.
 type scratch struct {
-	norm    normText
-	raw     []rawHit
-	spare   [streams - 1][]rawHit
-	phits   []phraseHit
-	seen    []uint8 // per clause slot: the terms that hit
-	touched []int32 // slots of seen to reset
-	live    []bool  // per rule: has a complete clause
+	norm     normText
+	raw      []rawHit
+	lanes    [streams][]uint64
+	phits    []phraseHit
+	seen     []uint8 // per clause slot: the terms that hit
+	touched  []int32 // slots of seen to reset
+	live     []bool  // per rule: has a complete clause
+	relevant []bool  // per phrase: used by a rule with a complete clause
+	// applied[p] == epoch when phrase p's uses have been noted in this
+	// call; epoch changes with every call.
+	applied []uint32
+	epoch   uint32
 	lives   []int32
 	blocked []bool // per rule: its disclosure occurs, so it cannot fire
 	blocks  []int32
@@ -126,12 +131,18 @@ func (e *Engine) Analyze(text string, scenario Scenario) Result {
 	normalize(&sc.norm, text)
 	t := sc.norm.b
 	ac := e.ac[scenario]
-	sc.raw = ac.scan(t, sc.raw[:0], &sc.spare)
+	sc.raw = ac.scan(t, sc.raw[:0], &sc.lanes)
 	if len(sc.seen) != len(e.full) {
 		sc.seen = make([]uint8, len(e.full))
 		sc.live = make([]bool, len(e.rules))
 		sc.blocked = make([]bool, len(e.rules))
 		sc.count = make([]int32, len(e.roleRule))
+		sc.relevant = make([]bool, len(e.phrases))
+		sc.applied = make([]uint32, len(e.phrases))
+	}
+	if sc.epoch++; sc.epoch == 0 {
+		clear(sc.applied)
+		sc.epoch = 1
 	}
 	// First pass: verify anchors and note which clause terms occur. Most
 	// hits are common words ("must", "do not") of sequences whose other
@@ -187,6 +198,12 @@ func (e *Engine) Analyze(text string, scenario Scenario) Result {
 				sent--
 			}
 			phits = append(phits, phraseHit{phrase: pi, sent: int32(sent), start: s, end: end})
+			// What follows only sets flags; a phrase that occurred
+			// before in this text has set them all already.
+			if sc.applied[pi] == sc.epoch {
+				continue
+			}
+			sc.applied[pi] = sc.epoch
 			for _, u := range uses[useFirst[pi]:useFirst[pi+1]] {
 				switch u.kind {
 				case useTerm:
@@ -213,8 +230,20 @@ func (e *Engine) Analyze(text string, scenario Scenario) Result {
 			sc.live[r] = false
 		}
 		// Second pass, for candidate rules only: the terms of complete
-		// clauses, and every exception and disclosure.
+		// clauses, and every exception and disclosure. Phrases no
+		// candidate rule uses, most of them, are passed over without
+		// looking at their uses.
+		for _, r := range liveRules {
+			if sc.live[r] {
+				for _, p := range e.rulePhrases[r] {
+					sc.relevant[p] = true
+				}
+			}
+		}
 		for _, h := range phits {
+			if !sc.relevant[h.phrase] {
+				continue
+			}
 			for _, u := range uses[useFirst[h.phrase]:useFirst[h.phrase+1]] {
 				if sc.live[u.rule] && (u.kind != useTerm || sc.seen[u.slot] == e.full[u.slot]) {
 					hits = append(hits, ruleHit{role: u.role, sent: h.sent, start: h.start, end: h.end})
@@ -223,6 +252,9 @@ func (e *Engine) Analyze(text string, scenario Scenario) Result {
 		}
 		for _, r := range liveRules {
 			sc.live[r] = false
+			for _, p := range e.rulePhrases[r] {
+				sc.relevant[p] = false
+			}
 		}
 	}
 	for _, r := range sc.blocks {

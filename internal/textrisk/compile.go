@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"sync"
 )
@@ -309,8 +310,10 @@ type Engine struct {
 	// rule is evaluated only once every term of one of its clauses hit.
 	full     []uint8
 	roleRule []int32 // role -> rule
-	version  string
-	pool     sync.Pool
+	// rulePhrases[r] lists the phrases rule r uses, in any role, once.
+	rulePhrases [][]int32
+	version     string
+	pool        sync.Pool
 }
 
 var (
@@ -388,6 +391,9 @@ func New(packs ...*Pack) (*Engine, error) {
 		}
 		ph := &e.phrases[pi]
 		ph.mask |= mask
+		if rp := e.rulePhrases[u.rule]; !slices.Contains(rp, pi) {
+			e.rulePhrases[u.rule] = append(rp, pi)
+		}
 		for _, old := range ph.uses {
 			if old == u {
 				return
@@ -401,6 +407,7 @@ func New(packs ...*Pack) (*Engine, error) {
 			continue
 		}
 		ri := int32(len(e.rules))
+		e.rulePhrases = append(e.rulePhrases, nil)
 		cr := compiledRule{def: r, priority: r.Severity, weight: r.Weight}
 		if cr.priority == "" {
 			cr.priority = priorityFor(r.Weight)

@@ -1,6 +1,7 @@
 package textrisk
 
 import (
+	"encoding/binary"
 	"sort"
 	"unicode"
 	"unicode/utf8"
@@ -124,16 +125,49 @@ func normalize(n *normText, src string) {
 		if j > 0 {
 			prev = buf[j-1]
 		}
-		for i < len(src) && j < len(buf) {
+	fast:
+		// Eight bytes at a time while the byte-by-byte loop below would
+		// copy all eight without leaving it: each is an ASCII letter,
+		// digit or space, and no space follows a space or a "t". The
+		// word is handled as eight 7-bit lanes: once no byte has its top
+		// bit set, adding a constant below 0x80 to every lane carries
+		// into no other lane. Then byte by byte up to the next block.
+		for i+8 <= len(src) && j+8 <= len(buf) {
+			b := src[i : i+8]
+			w := uint64(b[0]) | uint64(b[1])<<8 | uint64(b[2])<<16 | uint64(b[3])<<24 |
+				uint64(b[4])<<32 | uint64(b[5])<<40 | uint64(b[6])<<48 | uint64(b[7])<<56
+			if w&highs != 0 {
+				break
+			}
+			folded := w | 0x20*ones
+			letter := inRange(folded, 'a', 'z')
+			space := equal(w, ' ')
+			if letter|inRange(w, '0', '9')|space != highs {
+				break
+			}
+			if space&((space|equal(folded, 't'))<<8) != 0 || (space&0x80 != 0 && careAfter[prev] != 0) {
+				break
+			}
+			w |= letter >> 2
+			binary.LittleEndian.PutUint64(buf[j:j+8], w)
+			prev = byte(w >> 56)
+			i += 8
+			j += 8
+		}
+		for stop := min(i+8, len(src)); i < stop && j < len(buf); {
 			c := src[i]
 			if careful[c]|(careAfter[prev]&follows[c]) != 0 {
-				break
+				goto slow
 			}
 			prev = lowerASCII[c]
 			buf[j] = prev
 			j++
 			i++
 		}
+		if i < len(src) && j < len(buf) {
+			goto fast
+		}
+	slow:
 		out = buf[:j]
 		if i == len(src) {
 			break
@@ -201,6 +235,27 @@ func normalize(n *normText, src string) {
 	n.b = n.endWord(out, i)
 }
 
+// SWAR constants: one bit or byte value repeated in every byte of a word.
+const (
+	ones  = 0x0101010101010101
+	highs = 0x8080808080808080
+)
+
+// inRange has the top bit of each byte of x set when the byte lies in
+// [lo, hi]; every byte of x must be below 0x80.
+func inRange(x uint64, lo, hi byte) uint64 {
+	ge := x + (0x80-uint64(lo))*ones
+	gt := x + (0x7f-uint64(hi))*ones
+	return ge &^ gt & highs
+}
+
+// equal has the top bit of each byte of x set when the byte is c; every
+// byte of x must be below 0x80.
+func equal(x uint64, c byte) uint64 {
+	y := x ^ uint64(c)*ones
+	return ^(y + 0x7f*ones) & highs
+}
+
 // foldPunct maps Unicode quotation marks, dashes and ellipses to their ASCII
 // counterparts.
 func foldPunct(r rune) byte {
@@ -243,6 +298,19 @@ func isSpaceRune(r rune) bool {
 // emits a single ' ', or '\n' when the run holds a paragraph break: two line
 // breaks, or one followed by a list bullet.
 func (n *normText) space(out []byte, src string, i int) ([]byte, int) {
+	if src[i] == ' ' && i+1 < len(src) && asciiKind[src[i+1]] < kSpace {
+		// The common case, one space between words, in short: the run
+		// ends at the next byte, holds no line break and needs no unit.
+		j := len(out)
+		if j > 0 && (out[j-1] == ' ' || out[j-1] == '\n') {
+			n.units = append(n.units, unit{j, j, i, i + 1})
+			return out, i + 1
+		}
+		if endsSentence(out) {
+			n.sentences = append(n.sentences, j+1)
+		}
+		return append(out, ' '), i + 1
+	}
 	start := i
 	newlines := 0
 	// The caller has seen that src[i] separates words; consuming it
@@ -424,7 +492,8 @@ func irregularNot(stem []byte) string {
 // ending in "t" can qualify, which keeps the common case to one comparison.
 func (n *normText) endWord(out []byte, i int) []byte {
 	j := len(out)
-	if j < 4 || out[j-1] != 't' {
+	// Every bare contraction ends in "nt" but "cannot".
+	if j < 4 || out[j-1] != 't' || (out[j-2] != 'n' && out[j-2] != 'o') {
 		return out
 	}
 	ws := j - 1

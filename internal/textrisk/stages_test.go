@@ -29,9 +29,11 @@ func BenchmarkStageNormalize(b *testing.B) {
 	text := stageText(b)
 	var nt normText
 	b.SetBytes(int64(len(text)))
+	done := startCPUMeter(b, len(text))
 	for b.Loop() {
 		normalize(&nt, text)
 	}
+	done()
 }
 
 func BenchmarkStageScan(b *testing.B) {
@@ -42,9 +44,11 @@ func BenchmarkStageScan(b *testing.B) {
 	var nt normText
 	normalize(&nt, stageText(b))
 	var hits []rawHit
-	var spare [streams - 1][]rawHit
+	var lanes [streams][]uint64
 	b.SetBytes(int64(len(nt.b)))
+	done := startCPUMeter(b, len(nt.b))
 	for b.Loop() {
-		hits = e.ac[Generic].scan(nt.b, hits[:0], &spare)
+		hits = e.ac[Generic].scan(nt.b, hits[:0], &lanes)
 	}
+	done()
 }
