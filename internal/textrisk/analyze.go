@@ -14,7 +14,7 @@ type Result struct {
 	RiskScore int      `json:"riskScore"`
 	Band      string   `json:"band"`
 	// PackVersion names the rule packs that produced the result, e.g.
-	// "riskd-core@2026.11.1".
+	// "riskd-core@2026.11.2".
 	PackVersion string    `json:"packVersion"`
 	Findings    []Finding `json:"findings"`
 }

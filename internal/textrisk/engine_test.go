@@ -168,7 +168,7 @@ func TestExplainability(t *testing.T) {
 			if r.Band != textrisk.Band(r.RiskScore) {
 				t.Errorf("band %s for score %d", r.Band, r.RiskScore)
 			}
-			if r.PackVersion != "riskd-core@2026.11.1" {
+			if r.PackVersion != "riskd-core@2026.11.2" {
 				t.Errorf("pack version %q", r.PackVersion)
 			}
 		})

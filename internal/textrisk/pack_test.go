@@ -109,7 +109,7 @@ func TestOverrideFromDir(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := e.PackVersion(); got != "riskd-core@2026.11.1,acme-overrides@3" {
+	if got := e.PackVersion(); got != "riskd-core@2026.11.2,acme-overrides@3" {
 		t.Errorf("pack version %q", got)
 	}
 	if f := e.CheckExamples(); len(f) != 0 {
