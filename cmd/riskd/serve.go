@@ -11,6 +11,7 @@ import (
 	"net/http/pprof"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"sync"
 	"syscall"
 	"time"
@@ -73,7 +74,17 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	return serve(ctx, c, log, stdout)
 }
 
+// defaultGCPercent is the garbage collector's target when GOGC is not set.
+// riskd's live heap is small (tens of MB) and its hot paths (text scoring,
+// re-scoring a million customers) allocate briskly, so collecting at 4×
+// the live heap instead of 2× trades a little memory for about a tenth
+// less CPU. GOGC, when set, wins.
+const defaultGCPercent = 400
+
 func serve(ctx context.Context, c serveConfig, log *slog.Logger, stdout io.Writer) error {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(defaultGCPercent)
+	}
 	// A broken rule pack stops start-up before anything else, naming the file
 	// and line.
 	engine, err := loadEngine(c.rules)

@@ -327,12 +327,20 @@ func (s *Store) StaleCustomers(ctx context.Context, q Q, spaceID, first, last in
 	return out, rows.Err()
 }
 
-// CountCustomers counts a space's customers, and those whose latest
-// assessment was not made with methodology version.
-func (s *Store) CountCustomers(ctx context.Context, q Q, spaceID int64, version int) (total, stale int, err error) {
-	err = q.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(SUM(CASE WHEN methodology_version <> $2 THEN 1 ELSE 0 END), 0)
-		FROM customers WHERE space_id = $1`, spaceID, version).Scan(&total, &stale)
-	return total, stale, err
+// CountCustomers counts a space's customers (from an index, without
+// reading the rows).
+func (s *Store) CountCustomers(ctx context.Context, q Q, spaceID int64) (int, error) {
+	var n int
+	err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM customers WHERE space_id = $1`, spaceID).Scan(&n)
+	return n, err
+}
+
+// CountStaleCustomers counts a space's customers whose latest assessment
+// was not made with methodology version. It reads every row.
+func (s *Store) CountStaleCustomers(ctx context.Context, q Q, spaceID int64, version int) (int, error) {
+	var n int
+	err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM customers WHERE space_id = $1 AND methodology_version <> $2`, spaceID, version).Scan(&n)
+	return n, err
 }
 
 func scanCustomers(rows *sql.Rows) ([]CustomerRecord, error) {

@@ -548,14 +548,23 @@ func (a *App) rescoreJob(ctx context.Context, j store.Job, progress func(any) er
 	if err != nil {
 		return nil, err
 	}
-	total, stale, err := st.CountCustomers(ctx, st.Reader(), j.SpaceID, args.Version)
+	// Progress: done of total. A first run starts from none done without
+	// reading every row to count; a run picked up again after a crash
+	// counts what is left.
+	total, err := st.CountCustomers(ctx, st.Reader(), j.SpaceID)
 	if err != nil {
 		return nil, err
 	}
-	out.Total, out.Done = total, total-stale
+	out.Total = total
+	if j.Attempts > 1 {
+		stale, err := st.CountStaleCustomers(ctx, st.Reader(), j.SpaceID, args.Version)
+		if err != nil {
+			return nil, err
+		}
+		out.Done = total - stale
+	}
 	lastSaved := time.Now()
 	report := func(n int) error {
-		// Customers created meanwhile count too.
 		out.Done += n
 		out.Total = max(out.Total, out.Done)
 		if time.Since(lastSaved) < time.Second {
@@ -564,16 +573,39 @@ func (a *App) rescoreJob(ctx context.Context, j store.Job, progress func(any) er
 		lastSaved = time.Now()
 		return progress(out)
 	}
+	clean := false // the last pass left no customer unrated
 	for pass := 0; ; pass++ {
-		seen, superseded, err := a.rescorePass(ctx, j, sc, w, report)
+		seen, kept, superseded, err := a.rescorePass(ctx, j, sc, w, report)
 		if err != nil {
 			return nil, err
 		}
-		out.Superseded = superseded
-		if seen == 0 || superseded || pass >= 3 {
+		if superseded {
+			out.Superseded = true
 			return out, nil
 		}
+		// Another pass reads again the customers that changed while they
+		// were scored, and catches customers created with the previous
+		// version while the activation committed. On SQLite's single
+		// writer the latter cannot happen, so a pass that stored all it
+		// saw is the last.
+		clean = seen == 0 || seen == kept && st.Dialect() == store.SQLite
+		if clean || pass >= 3 {
+			break
+		}
 	}
+	// Every customer of the space is now rated with the version, unless
+	// some kept changing through every pass.
+	if total, err = st.CountCustomers(ctx, st.Reader(), j.SpaceID); err != nil {
+		return nil, err
+	}
+	stale := 0
+	if !clean {
+		if stale, err = st.CountStaleCustomers(ctx, st.Reader(), j.SpaceID, args.Version); err != nil {
+			return nil, err
+		}
+	}
+	out.Total, out.Done = total, total-stale
+	return out, nil
 }
 
 // rescoredBatch is a batch of customers read and scored outside the write
@@ -590,7 +622,7 @@ type rescoredBatch struct {
 // decodes and scores it, while the caller's goroutine stores the previous
 // batch in a write transaction. A customer changed between the two (its
 // revision moved) is left for the next pass, which reads it again.
-func (a *App) rescorePass(ctx context.Context, j store.Job, sc *customer.Scorer, w *store.AssessmentWrites, report func(int) error) (seen int, superseded bool, err error) {
+func (a *App) rescorePass(ctx context.Context, j store.Job, sc *customer.Scorer, w *store.AssessmentWrites, report func(int) error) (seen, kept int, superseded bool, err error) {
 	st := a.Store
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -616,16 +648,18 @@ func (a *App) rescorePass(ctx context.Context, j store.Job, sc *customer.Scorer,
 				b.err = err
 			}
 			now := a.customerNow()
+			slab := make([]store.CustomerAssessment, len(recs)) // one allocation for the batch
 			for i, rec := range recs {
 				if b.err != nil {
 					break
 				}
-				as := newAssessment(sc, rec, by, now)
+				as := &slab[i]
+				*as = newAssessment(sc, rec, by, now)
 				as.EncodeRisk()
 				if d, ok := prev[rec.ID]; ok {
-					carryDecision(&as, d)
+					carryDecision(as, d)
 				}
-				b.list[i] = &as
+				b.list[i] = as
 			}
 			select {
 			case batches <- b:
@@ -640,18 +674,19 @@ func (a *App) rescorePass(ctx context.Context, j store.Job, sc *customer.Scorer,
 	}()
 	for b := range batches {
 		if b.err != nil {
-			return seen, false, b.err
+			return seen, kept, false, b.err
 		}
 		seen += len(b.recs)
 		n, superseded, err := a.storeRescored(ctx, j, sc, w, b)
 		if err != nil || superseded {
-			return seen, superseded, err
+			return seen, kept, superseded, err
 		}
+		kept += n
 		if err := report(n); err != nil {
-			return seen, false, err
+			return seen, kept, false, err
 		}
 	}
-	return seen, false, ctx.Err()
+	return seen, kept, false, ctx.Err()
 }
 
 // storeRescored stores a scored batch in one transaction: the customers
