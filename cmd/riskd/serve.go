@@ -121,6 +121,7 @@ func serve(ctx context.Context, c serveConfig, log *slog.Logger, stdout io.Write
 	}
 
 	m := metrics.New()
+	m.WatchJobBacklog(func(ctx context.Context) ([]metrics.JobCount, error) { return st.JobBacklog(ctx, st.Reader()) })
 	runner := jobs.NewRunner(st, app.Now, log, m, jobs.Options{Concurrency: c.workers, Drain: c.shutdownWait})
 	app.JobsEnqueued = runner.Notify
 	app.RegisterJobs(runner)

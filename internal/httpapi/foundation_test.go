@@ -201,7 +201,19 @@ func TestAuditEventsAPI(t *testing.T) {
 }
 
 func TestOperationalEndpoints(t *testing.T) {
-	e := apitest.New(t, storetest.SQLite(t), apitest.Options{})
+	storetest.Each(t, testOperationalEndpoints)
+}
+
+func testOperationalEndpoints(t *testing.T, b storetest.Backend) {
+	e := apitest.New(t, b, apitest.Options{})
+	// A job waiting in the queue (no runner here) shows in the backlog gauge.
+	j, err := jobs.New(time.Now(), 1, "example", struct{}{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Store.InsertJob(context.Background(), b.Store.Writer(), j); err != nil {
+		t.Fatal(err)
+	}
 	for path, want := range map[string]string{
 		"/healthz":                          `"ok"`,
 		"/readyz":                           `"ready"`,
@@ -217,7 +229,8 @@ func TestOperationalEndpoints(t *testing.T) {
 	}
 	e.Do("GET", "/api/v1/whoami", e.Tokens[auth.Viewer], nil).Expect(t, 200)
 	metrics := string(e.Do("GET", "/metrics", "", nil).Expect(t, http.StatusOK).Body)
-	for _, want := range []string{`riskd_http_requests_total{method="GET",route="GET /api/v1/whoami",status="200"} 1`, "riskd_http_request_duration_seconds_bucket"} {
+	for _, want := range []string{`riskd_http_requests_total{method="GET",route="GET /api/v1/whoami",status="200"} 1`, "riskd_http_request_duration_seconds_bucket",
+		`riskd_jobs{state="queued",type="example"} 1`} {
 		if !strings.Contains(metrics, want) {
 			t.Errorf("metrics lack %q", want)
 		}

@@ -3,6 +3,9 @@
 package metrics
 
 import (
+	"context"
+	"time"
+
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 )
@@ -38,4 +41,42 @@ func New() *Metrics {
 	m.Registry.MustRegister(m.Requests, m.RequestDuration, m.JobsFinished, m.JobDuration,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
+}
+
+// JobCount is how many jobs of a type are in a state.
+type JobCount struct {
+	Type, State string
+	Count       int
+}
+
+// backlog reports the jobs waiting or running, read at every scrape: the
+// queue is the database, so every node reports the whole backlog.
+type backlog struct {
+	desc *prometheus.Desc
+	read func(ctx context.Context) ([]JobCount, error)
+}
+
+func (b backlog) Describe(ch chan<- *prometheus.Desc) { ch <- b.desc }
+
+func (b backlog) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	counts, err := b.read(ctx)
+	if err != nil {
+		ch <- prometheus.NewInvalidMetric(b.desc, err)
+		return
+	}
+	for _, c := range counts {
+		ch <- prometheus.MustNewConstMetric(b.desc, prometheus.GaugeValue, float64(c.Count), c.Type, c.State)
+	}
+}
+
+// WatchJobBacklog adds the gauge riskd_jobs{type,state} of jobs queued or
+// running, read by read at each scrape.
+func (m *Metrics) WatchJobBacklog(read func(ctx context.Context) ([]JobCount, error)) {
+	m.Registry.MustRegister(backlog{
+		desc: prometheus.NewDesc("riskd_jobs", "Jobs queued or running now, by job type and state (every node's, from the database).",
+			[]string{"type", "state"}, nil),
+		read: read,
+	})
 }

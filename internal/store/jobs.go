@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/riskd/riskd/internal/errs"
+	"github.com/riskd/riskd/internal/metrics"
 )
 
 // Job statuses as stored. The API shows "queued" as "running": the job is
@@ -215,6 +216,26 @@ func scanJobs(rows *sql.Rows) ([]Job, error) {
 			return nil, err
 		}
 		out = append(out, j)
+	}
+	return out, rows.Err()
+}
+
+// JobBacklog counts the jobs queued or running, of every space, by type
+// and status (jobs_ready's index holds them, so finished jobs are not read).
+func (s *Store) JobBacklog(ctx context.Context, q Q) ([]metrics.JobCount, error) {
+	rows, err := q.QueryContext(ctx, `SELECT type, status, COUNT(*) FROM jobs WHERE status IN ($1, $2) GROUP BY type, status ORDER BY type, status`,
+		JobQueued, JobRunning)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []metrics.JobCount
+	for rows.Next() {
+		var c metrics.JobCount
+		if err := rows.Scan(&c.Type, &c.State, &c.Count); err != nil {
+			return nil, err
+		}
+		out = append(out, c)
 	}
 	return out, rows.Err()
 }
