@@ -60,7 +60,9 @@ func New(t testing.TB, b storetest.Backend, opt Options) *Env {
 		t.Fatal(err)
 	}
 	m := metrics.New()
-	m.WatchJobBacklog(func(ctx context.Context) ([]metrics.JobCount, error) { return b.Store.JobBacklog(ctx, b.Store.Reader()) })
+	m.WatchJobBacklog(func(ctx context.Context) ([]metrics.JobCount, error) {
+		return b.Store.JobBacklog(ctx, b.Store.Reader())
+	})
 	if opt.Config.RateLimit == 0 {
 		opt.Config.RateLimit = 10000
 	}
