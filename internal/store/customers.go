@@ -501,8 +501,8 @@ func (s *Store) PrepareAssessmentWrites(ctx context.Context) (*AssessmentWrites,
 			st  **sql.Stmt
 			sql string
 		}{
-			{&w.insert, assessmentInsertSQL(false, assessmentChunk)},
-			{&w.insertOne, assessmentInsertSQL(false, 1)},
+			{&w.insert, assessmentInsertSQL(false, assessmentChunk, false)},
+			{&w.insertOne, assessmentInsertSQL(false, 1, false)},
 			{&w.summary, summaryUpdateSQL(false, assessmentChunk)},
 			{&w.summaryOne, summaryUpdateSQL(false, 1)},
 		} {
@@ -525,7 +525,10 @@ func param(b []byte, pg bool, n int) []byte {
 	return strconv.AppendInt(append(b, '$'), int64(n), 10)
 }
 
-func assessmentInsertSQL(pg bool, rows int) string {
+// assessmentInsertSQL inserts rows assessments. With returning, it answers
+// each new id with its customer; without, the caller reads the ids off
+// SQLite's last rowid (see insertAssessments).
+func assessmentInsertSQL(pg bool, rows int, returning bool) string {
 	sb := make([]byte, 0, 400+rows*assessmentInsertParams*5)
 	sb = append(sb, `INSERT INTO customer_assessments (`+assessmentInsertColumns+`) VALUES `...)
 	for i := range rows {
@@ -540,6 +543,9 @@ func assessmentInsertSQL(pg bool, rows int) string {
 			sb = param(sb, pg, i*assessmentInsertParams+j+1)
 		}
 		sb = append(sb, ')')
+	}
+	if !returning {
+		return string(sb)
 	}
 	// The order of RETURNING rows is not promised, so each id is matched
 	// to its assessment by customer.
@@ -580,48 +586,44 @@ func (s *Store) insertAssessments(ctx context.Context, q Q, spaceID int64, list 
 	ins, sum *sql.Stmt) error {
 	pg := s.dialect == Postgres
 	args := make([]any, 0, len(list)*assessmentInsertParams)
-	byCustomer := make(map[int64]*CustomerAssessment, len(list))
+	var ts timeStrings // a batch's times repeat: format each once
 	for i, a := range list {
-		byCustomer[a.CustomerID] = a
 		approval, err := approvalJSON(a.Approval)
 		if err != nil {
 			return err
 		}
 		args = append(args, spaceID, a.CustomerID, a.CustomerRevision, a.Risk.MethodologyVersion, float64(a.Risk.RiskScore),
-			string(a.Risk.RiskRating), ratingOrNil(a.OverrideRiskRating), string(a.ApprovalStatus), approval, T(a.NextReviewAt),
-			T(a.CreatedAt), T(a.UpdatedAt), a.CreatedBy.ID, a.CreatedBy.Name, a.UpdatedBy.ID, a.UpdatedBy.Name, string(risks[i]))
+			string(a.Risk.RiskRating), ratingOrNil(a.OverrideRiskRating), string(a.ApprovalStatus), approval, ts.T(a.NextReviewAt),
+			ts.T(a.CreatedAt), ts.T(a.UpdatedAt), a.CreatedBy.ID, a.CreatedBy.Name, a.UpdatedBy.ID, a.UpdatedBy.Name, string(risks[i]))
 	}
-	var rows *sql.Rows
-	var err error
 	if ins != nil {
-		rows, err = stmtIn(ctx, q, ins).QueryContext(ctx, args...)
-	} else {
-		rows, err = q.QueryContext(ctx, assessmentInsertSQL(pg, len(list)), args...)
-	}
-	if err != nil {
-		return fmt.Errorf("insert customer assessments: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var id, customerID int64
-		if err := rows.Scan(&id, &customerID); err != nil {
-			return err
+		// A prepared chunk (SQLite only) has no RETURNING: under SQLite's
+		// single writer a multi-row INSERT gives its rows consecutive
+		// rowids, each one above the table's largest, in VALUES order, so
+		// the last rowid names them all. Ids at the top of the int64 range
+		// would break that; they are never reached by counting up.
+		res, err := stmtIn(ctx, q, ins).ExecContext(ctx, args...)
+		if err != nil {
+			return fmt.Errorf("insert customer assessments: %w", err)
 		}
-		if a := byCustomer[customerID]; a != nil {
-			a.ID = id
+		last, err := res.LastInsertId()
+		if err != nil {
+			return fmt.Errorf("insert customer assessments: %w", err)
 		}
+		for i, a := range list {
+			a.ID = last - int64(len(list)-1-i)
+		}
+	} else if err := s.insertReturning(ctx, q, pg, list, args); err != nil {
+		return err
 	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("insert customer assessments: %w", err)
-	}
-	rows.Close()
 
 	args = args[:0]
 	for _, a := range list {
-		args = append(args, a.CustomerID, string(a.EffectiveRating()), string(a.ApprovalStatus), a.Risk.MethodologyVersion, T(a.NextReviewAt))
+		args = append(args, a.CustomerID, string(a.EffectiveRating()), string(a.ApprovalStatus), a.Risk.MethodologyVersion, ts.T(a.NextReviewAt))
 	}
 	args = append(args, spaceID)
 	var res sql.Result
+	var err error
 	if sum != nil {
 		res, err = stmtIn(ctx, q, sum).ExecContext(ctx, args...)
 	} else {
@@ -642,6 +644,53 @@ func (s *Store) insertAssessments(ctx context.Context, q Q, spaceID int64, list 
 		return fmt.Errorf("update customer summaries: %d of %d customers updated", n, len(list))
 	}
 	return nil
+}
+
+// insertReturning inserts a chunk with a statement of its own and sets
+// the ids it returns.
+func (s *Store) insertReturning(ctx context.Context, q Q, pg bool, list []*CustomerAssessment, args []any) error {
+	byCustomer := make(map[int64]*CustomerAssessment, len(list))
+	for _, a := range list {
+		byCustomer[a.CustomerID] = a
+	}
+	rows, err := q.QueryContext(ctx, assessmentInsertSQL(pg, len(list), true), args...)
+	if err != nil {
+		return fmt.Errorf("insert customer assessments: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id, customerID int64
+		if err := rows.Scan(&id, &customerID); err != nil {
+			return err
+		}
+		if a := byCustomer[customerID]; a != nil {
+			a.ID = id
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("insert customer assessments: %w", err)
+	}
+	return nil
+}
+
+// timeStrings formats times for storage, remembering the last few: the
+// assessments of a batch share their creation time and most review dates.
+type timeStrings struct {
+	at  [4]time.Time
+	str [4]string
+	n   int
+}
+
+func (c *timeStrings) T(t time.Time) string {
+	for i := range min(c.n, len(c.at)) {
+		if c.at[i].Equal(t) {
+			return c.str[i]
+		}
+	}
+	i := c.n % len(c.at)
+	c.at[i], c.str[i] = t, T(t)
+	c.n++
+	return c.str[i]
 }
 
 // stmtIn runs a statement prepared on the writer in the caller's
