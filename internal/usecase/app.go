@@ -53,6 +53,10 @@ func NewApp(st *store.Store, log *slog.Logger) (*App, error) {
 	return &App{Store: st, Now: func() time.Time { return time.Now().UTC() }, Log: log, Text: engine, JobsEnqueued: func() {}}, nil
 }
 
+// storeNow is the clock at the store's precision (microseconds), so a
+// write's response shows exactly the times a later read returns.
+func (a *App) storeNow() time.Time { return a.Now().UTC().Truncate(time.Microsecond) }
+
 // SystemActor is the actor id of changes made from the command line.
 const SystemActor = "system:cli"
 

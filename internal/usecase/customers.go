@@ -36,9 +36,6 @@ func (a *App) registerCustomerJobs(r *jobs.Runner) {
 	r.Handle(JobCustomerRescore, a.rescoreJob)
 }
 
-// customerNow is the clock at the store's precision (microseconds).
-func (a *App) customerNow() time.Time { return a.Now().UTC().Truncate(time.Microsecond) }
-
 // scorerCache keeps compiled methodologies. A stored version never changes,
 // so (space, version) names one scorer for good.
 type scorerCache struct {
@@ -77,7 +74,7 @@ func (a *App) seedMethodology(ctx context.Context, q store.Q, spaceID int64) err
 	if err != nil || v != 0 {
 		return err
 	}
-	now := a.customerNow()
+	now := a.storeNow()
 	mv := store.MethodologyVersion{Methodology: customer.DefaultMethodology(), CreatedAt: now, CreatedBy: SystemActor, ActivatedAt: &now, ActivatedBy: SystemActor}
 	mv.Methodology.Status = customer.StatusActive
 	if err := a.Store.InsertMethodology(ctx, q, spaceID, &mv); err != nil {
@@ -160,7 +157,7 @@ func (a *App) CreateCustomer(ctx context.Context, p auth.Principal, c customer.C
 		if err != nil {
 			return err
 		}
-		now := a.customerNow()
+		now := a.storeNow()
 		rec := store.CustomerRecord{ID: partyIDs[0], Revision: 1, Customer: c, CRPs: make([]store.PartyCRP, len(crps)),
 			CreatedAt: now, UpdatedAt: now, CreatedBy: actorOf(p), UpdatedBy: actorOf(p)}
 		for i, crp := range crps {
@@ -230,7 +227,7 @@ func (a *App) UpdateCustomer(ctx context.Context, p auth.Principal, id int64, pa
 		if err != nil {
 			return err
 		}
-		now := a.customerNow()
+		now := a.storeNow()
 		next.Revision, next.UpdatedAt, next.UpdatedBy = cur.Revision+1, now, actorOf(p)
 		if err := a.Store.UpdateCustomer(ctx, tx, p.Space.ID, next); err != nil {
 			return err
@@ -308,7 +305,7 @@ func (a *App) ReassessCustomer(ctx context.Context, p auth.Principal, id int64) 
 		if err != nil {
 			return err
 		}
-		as = newAssessment(sc, rec, actorOf(p), a.customerNow())
+		as = newAssessment(sc, rec, actorOf(p), a.storeNow())
 		if err := a.Store.InsertCustomerAssessments(ctx, tx, p.Space.ID, []*store.CustomerAssessment{&as}, nil); err != nil {
 			return err
 		}
@@ -345,7 +342,7 @@ func (a *App) DecideCustomerAssessment(ctx context.Context, p auth.Principal, id
 		if err != nil {
 			return err
 		}
-		now := a.customerNow()
+		now := a.storeNow()
 		as = cur
 		as.ApprovalStatus, as.OverrideRiskRating = req.ApprovalStatus, req.OverrideRiskRating
 		as.Approval = &store.Approval{Message: req.Message, DecidedBy: actorOf(p), DecidedAt: now}
@@ -386,7 +383,7 @@ func (a *App) CreateMethodologyDraft(ctx context.Context, spaceID int64, actorID
 	if err := m.Validate(); err != nil {
 		return store.MethodologyVersion{}, err
 	}
-	mv := store.MethodologyVersion{Methodology: m, CreatedAt: a.customerNow(), CreatedBy: actorID}
+	mv := store.MethodologyVersion{Methodology: m, CreatedAt: a.storeNow(), CreatedBy: actorID}
 	err := a.Store.Tx(ctx, func(tx store.Q) error {
 		// Version 1 is the default: a space's first draft is version 2.
 		if _, err := a.activeScorer(ctx, tx, spaceID); err != nil {
@@ -502,7 +499,7 @@ func (a *App) ActivateMethodology(ctx context.Context, p auth.Principal, version
 		if err := customer.ValidateActivation(mv.Methodology, mv.CreatedBy, p.ID); err != nil {
 			return err
 		}
-		if err := a.Store.ActivateMethodology(ctx, tx, p.Space.ID, version, p.ID, a.customerNow()); err != nil {
+		if err := a.Store.ActivateMethodology(ctx, tx, p.Space.ID, version, p.ID, a.storeNow()); err != nil {
 			return err
 		}
 		if j, err = jobs.New(a.Now(), p.Space.ID, JobCustomerRescore, rescoreArgs{Version: version}); err != nil {
@@ -647,7 +644,7 @@ func (a *App) rescorePass(ctx context.Context, j store.Job, sc *customer.Scorer,
 			if err != nil {
 				b.err = err
 			}
-			now := a.customerNow()
+			now := a.storeNow()
 			slab := make([]store.CustomerAssessment, len(recs)) // one allocation for the batch
 			for i, rec := range recs {
 				if b.err != nil {

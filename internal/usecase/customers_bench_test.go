@@ -172,7 +172,7 @@ func seedRescoreCustomers(b *testing.B, a *App, by auth.Principal, n int) {
 			if err != nil {
 				return err
 			}
-			now := a.customerNow()
+			now := a.storeNow()
 			list := make([]*store.CustomerAssessment, 0, batch)
 			for i := done; i < min(n, done+batch); i++ {
 				v := variants[i%len(variants)]

@@ -69,13 +69,9 @@ func (a *App) RegisterVendorPolling(r *jobs.Runner, f *source.Fetcher, interval 
 	r.Every(JobVendorSourcesPoll, interval)
 }
 
-// vendorNow is the clock at the store's precision (microseconds), so a
-// create response shows exactly the times a later read returns.
-func (a *App) vendorNow() time.Time { return a.Now().UTC().Truncate(time.Microsecond) }
-
 // CreateVendor validates and stores a new vendor.
 func (a *App) CreateVendor(ctx context.Context, p auth.Principal, in vendorrisk.VendorCreate) (vendorrisk.Vendor, error) {
-	v, err := vendorrisk.NewVendor(in, a.vendorNow())
+	v, err := vendorrisk.NewVendor(in, a.storeNow())
 	if err != nil {
 		return v, err
 	}
@@ -97,7 +93,7 @@ func (a *App) UpdateVendor(ctx context.Context, p auth.Principal, urn string, pa
 		if err != nil {
 			return err
 		}
-		if v, err = vendorrisk.PatchVendor(cur, patch, a.vendorNow()); err != nil {
+		if v, err = vendorrisk.PatchVendor(cur, patch, a.storeNow()); err != nil {
 			return err
 		}
 		if v.UpdatedAt.Equal(cur.UpdatedAt) {
@@ -130,7 +126,7 @@ func (a *App) enqueueRecommendation(ctx context.Context, tx store.Q, spaceID int
 // CreateRiskEvent stores an event raised through the API and enqueues its
 // recommendation. An unknown vendor is not_found.
 func (a *App) CreateRiskEvent(ctx context.Context, p auth.Principal, in vendorrisk.RiskEventCreate) (vendorrisk.RiskEventResponse, error) {
-	ev, err := vendorrisk.NewRiskEvent(in, a.vendorNow())
+	ev, err := vendorrisk.NewRiskEvent(in, a.storeNow())
 	if err != nil {
 		return vendorrisk.RiskEventResponse{}, err
 	}
@@ -173,7 +169,7 @@ func (a *App) TriageRiskEvent(ctx context.Context, p auth.Principal, urn string,
 			return err
 		}
 		var entry *vendorrisk.HistoryEntry
-		if ev, entry, err = vendorrisk.Triage(cur, patch, p.ID, a.vendorNow()); err != nil || entry == nil {
+		if ev, entry, err = vendorrisk.Triage(cur, patch, p.ID, a.storeNow()); err != nil || entry == nil {
 			return err
 		}
 		if err := a.Store.UpdateRiskEvent(ctx, tx, p.Space.ID, ev); err != nil {
@@ -230,7 +226,7 @@ func (a *App) recommendationJob(rec vendorrisk.Recommender) jobs.Handler {
 			if out = cur; !sameInput(cur.Input(), in) {
 				return nil
 			}
-			if out, err = vendorrisk.ApplyRecommendation(cur, r, a.vendorNow()); err != nil {
+			if out, err = vendorrisk.ApplyRecommendation(cur, r, a.storeNow()); err != nil {
 				return jobs.Fail("invalid_recommendation", "%v", err)
 			}
 			if out.UpdatedAt.Equal(cur.UpdatedAt) {
@@ -309,7 +305,7 @@ func newVendorSource(vendorURN string, in VendorSourceInput, now time.Time) (sto
 // AddVendorSource adds an upstream source to a vendor. An unknown vendor is
 // not_found; the same URL twice for one vendor and type is a conflict.
 func (a *App) AddVendorSource(ctx context.Context, p auth.Principal, vendorURN string, in VendorSourceInput) (store.VendorSource, error) {
-	src, err := newVendorSource(vendorURN, in, a.vendorNow())
+	src, err := newVendorSource(vendorURN, in, a.storeNow())
 	if err != nil {
 		return src, err
 	}
@@ -367,7 +363,7 @@ func (a *App) pollSource(ctx context.Context, f *source.Fetcher, spaceID int64, 
 	if err != nil {
 		return res, err
 	}
-	now := a.vendorNow()
+	now := a.storeNow()
 	if src.RetryAt != nil && now.Before(*src.RetryAt) {
 		return res, &PollError{Throttled: true, RetryAt: src.RetryAt,
 			Err: fmt.Errorf("the upstream asked riskd to wait until %s (Retry-After); not polled before then", src.RetryAt.Format(time.RFC3339))}
