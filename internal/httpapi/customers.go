@@ -443,7 +443,7 @@ func (s *Server) registerCustomers() {
 		Summary: "Every methodology version, newest first, without tables",
 	}, auth.Viewer, func(ctx context.Context, _ *struct{}) (*methodologyListOutput, error) {
 		spaceID := principalOf(ctx).Space.ID
-		if _, err := s.app.ActiveMethodology(ctx, spaceID); err != nil {
+		if _, err := s.app.EnsureMethodology(ctx, spaceID); err != nil {
 			return nil, err
 		}
 		list, err := s.app.Store.Methodologies(ctx, s.app.Store.Reader(), spaceID)
@@ -464,7 +464,7 @@ func (s *Server) registerCustomers() {
 		Summary: "One methodology version",
 	}, auth.Viewer, func(ctx context.Context, in *methodologyVersionInput) (*methodologyOutput, error) {
 		spaceID := principalOf(ctx).Space.ID
-		if _, err := s.app.ActiveMethodology(ctx, spaceID); err != nil {
+		if _, err := s.app.EnsureMethodology(ctx, spaceID); err != nil {
 			return nil, err
 		}
 		m, err := s.app.Store.Methodology(ctx, s.app.Store.Reader(), spaceID, in.Version, false)

@@ -101,5 +101,6 @@ func (a *App) SeedSpace(ctx context.Context, q store.Q, spaceID int64) error {
 	if err := a.seedRiskModels(ctx, q, spaceID); err != nil {
 		return err
 	}
-	return a.seedMethodology(ctx, q, spaceID)
+	_, err := a.activeVersion(ctx, q, spaceID)
+	return err
 }

@@ -67,20 +67,37 @@ func (c *scorerCache) put(k scorerKey, s *customer.Scorer) {
 	c.m[k] = s
 }
 
-// seedMethodology gives a space the default methodology as its active
-// version 1, once.
-func (a *App) seedMethodology(ctx context.Context, q store.Q, spaceID int64) error {
+// activeVersion returns the number of the space's active methodology
+// version, first giving a space that has none the default as its active
+// version 1. Start-up and space creation seed every space (SeedSpace), so
+// the seeding here only covers a space made some other way.
+func (a *App) activeVersion(ctx context.Context, q store.Q, spaceID int64) (int, error) {
 	v, err := a.Store.ActiveMethodologyVersion(ctx, q, spaceID)
 	if err != nil || v != 0 {
-		return err
+		return v, err
 	}
 	now := a.storeNow()
 	mv := store.MethodologyVersion{Methodology: customer.DefaultMethodology(), CreatedAt: now, CreatedBy: SystemActor, ActivatedAt: &now, ActivatedBy: SystemActor}
 	mv.Methodology.Status = customer.StatusActive
 	if err := a.Store.InsertMethodology(ctx, q, spaceID, &mv); err != nil {
-		return err
+		return 0, err
 	}
-	return a.Audit(ctx, q, spaceID, SystemActor, "methodology.create", "methodology", strconv.Itoa(mv.Methodology.Version), mv.Methodology)
+	v = mv.Methodology.Version
+	return v, a.Audit(ctx, q, spaceID, SystemActor, "methodology.create", "methodology", strconv.Itoa(v), mv.Methodology)
+}
+
+// EnsureMethodology is activeVersion outside a transaction: a read, and a
+// write transaction only for a space without a methodology.
+func (a *App) EnsureMethodology(ctx context.Context, spaceID int64) (int, error) {
+	v, err := a.Store.ActiveMethodologyVersion(ctx, a.Store.Reader(), spaceID)
+	if err != nil || v != 0 {
+		return v, err
+	}
+	err = a.Store.Tx(ctx, func(tx store.Q) error {
+		v, err = a.activeVersion(ctx, tx, spaceID)
+		return err
+	})
+	return v, err
 }
 
 // scorerFor returns the compiled methodology version of a space.
@@ -101,20 +118,11 @@ func (a *App) scorerFor(ctx context.Context, q store.Q, spaceID int64, version i
 	return s, nil
 }
 
-// activeScorer returns the space's active methodology, compiled, seeding the
-// default for a space that has none yet.
+// activeScorer returns the space's active methodology, compiled.
 func (a *App) activeScorer(ctx context.Context, tx store.Q, spaceID int64) (*customer.Scorer, error) {
-	v, err := a.Store.ActiveMethodologyVersion(ctx, tx, spaceID)
+	v, err := a.activeVersion(ctx, tx, spaceID)
 	if err != nil {
 		return nil, err
-	}
-	if v == 0 {
-		if err := a.seedMethodology(ctx, tx, spaceID); err != nil {
-			return nil, err
-		}
-		if v, err = a.Store.ActiveMethodologyVersion(ctx, tx, spaceID); err != nil {
-			return nil, err
-		}
 	}
 	return a.scorerFor(ctx, tx, spaceID, v)
 }
@@ -360,18 +368,9 @@ func (a *App) DecideCustomerAssessment(ctx context.Context, p auth.Principal, id
 // ActiveMethodology returns the space's active methodology version (the
 // default, version 1, until an operator activates another).
 func (a *App) ActiveMethodology(ctx context.Context, spaceID int64) (store.MethodologyVersion, error) {
-	v, err := a.Store.ActiveMethodologyVersion(ctx, a.Store.Reader(), spaceID)
+	v, err := a.EnsureMethodology(ctx, spaceID)
 	if err != nil {
 		return store.MethodologyVersion{}, err
-	}
-	if v == 0 {
-		err := a.Store.Tx(ctx, func(tx store.Q) error { return a.seedMethodology(ctx, tx, spaceID) })
-		if err != nil {
-			return store.MethodologyVersion{}, err
-		}
-		if v, err = a.Store.ActiveMethodologyVersion(ctx, a.Store.Reader(), spaceID); err != nil {
-			return store.MethodologyVersion{}, err
-		}
 	}
 	return a.Store.Methodology(ctx, a.Store.Reader(), spaceID, v, false)
 }
@@ -386,7 +385,7 @@ func (a *App) CreateMethodologyDraft(ctx context.Context, spaceID int64, actorID
 	mv := store.MethodologyVersion{Methodology: m, CreatedAt: a.storeNow(), CreatedBy: actorID}
 	err := a.Store.Tx(ctx, func(tx store.Q) error {
 		// Version 1 is the default: a space's first draft is version 2.
-		if _, err := a.activeScorer(ctx, tx, spaceID); err != nil {
+		if _, err := a.activeVersion(ctx, tx, spaceID); err != nil {
 			return err
 		}
 		if err := a.Store.InsertMethodology(ctx, tx, spaceID, &mv); err != nil {
@@ -429,7 +428,7 @@ const dryRunPage = 2000
 // version without storing anything.
 func (a *App) DryRunMethodology(ctx context.Context, spaceID int64, version int) (DryRunResult, error) {
 	q := a.Store.Reader()
-	if _, err := a.ActiveMethodology(ctx, spaceID); err != nil {
+	if _, err := a.EnsureMethodology(ctx, spaceID); err != nil {
 		return DryRunResult{}, err
 	}
 	sc, err := a.scorerFor(ctx, q, spaceID, version)
@@ -489,7 +488,7 @@ type RescoreProgress struct {
 func (a *App) ActivateMethodology(ctx context.Context, p auth.Principal, version int) (store.Job, error) {
 	var j store.Job
 	err := a.Store.Tx(ctx, func(tx store.Q) error {
-		if _, err := a.activeScorer(ctx, tx, p.Space.ID); err != nil {
+		if _, err := a.activeVersion(ctx, tx, p.Space.ID); err != nil {
 			return err
 		}
 		mv, err := a.Store.Methodology(ctx, tx, p.Space.ID, version, true)
