@@ -617,7 +617,14 @@ func (s *Store) insertAssessments(ctx context.Context, q Q, spaceID int64, list 
 		return err
 	}
 
-	args = args[:0]
+	return s.updateSummaries(ctx, q, spaceID, list, sum, &ts)
+}
+
+// updateSummaries records each assessment, the latest of its customer, on
+// the customer row (rating in force, decision, methodology version, review
+// date), in one statement: sum when prepared, else a statement of its own.
+func (s *Store) updateSummaries(ctx context.Context, q Q, spaceID int64, list []*CustomerAssessment, sum *sql.Stmt, ts *timeStrings) error {
+	args := make([]any, 0, 5*len(list)+1)
 	for _, a := range list {
 		args = append(args, a.CustomerID, string(a.EffectiveRating()), string(a.ApprovalStatus), a.Risk.MethodologyVersion, ts.T(a.NextReviewAt))
 	}
@@ -627,7 +634,7 @@ func (s *Store) insertAssessments(ctx context.Context, q Q, spaceID int64, list 
 	if sum != nil {
 		res, err = stmtIn(ctx, q, sum).ExecContext(ctx, args...)
 	} else {
-		res, err = q.ExecContext(ctx, summaryUpdateSQL(pg, len(list)), args...)
+		res, err = q.ExecContext(ctx, summaryUpdateSQL(s.dialect == Postgres, len(list)), args...)
 	}
 	if err != nil {
 		return fmt.Errorf("update customer summaries: %w", err)
@@ -703,20 +710,6 @@ func stmtIn(ctx context.Context, q Q, st *sql.Stmt) *sql.Stmt {
 	return st
 }
 
-// setSummary records a customer's latest assessment on the customer row.
-func (s *Store) setSummary(ctx context.Context, q Q, spaceID int64, a *CustomerAssessment) error {
-	res, err := q.ExecContext(ctx, `UPDATE customers SET rating = $3, approval_status = $4, methodology_version = $5, next_review_at = $6
-		WHERE space_id = $1 AND id = $2`,
-		spaceID, a.CustomerID, string(a.EffectiveRating()), string(a.ApprovalStatus), a.Risk.MethodologyVersion, T(a.NextReviewAt))
-	if err != nil {
-		return fmt.Errorf("update customer summary: %w", err)
-	}
-	if n, _ := res.RowsAffected(); n != 1 {
-		return errs.NotFoundf("customer %d not found", a.CustomerID)
-	}
-	return nil
-}
-
 func ratingOrNil(r *customer.Rating) any {
 	if r == nil {
 		return nil
@@ -753,7 +746,7 @@ func (s *Store) DecideCustomerAssessment(ctx context.Context, q Q, spaceID int64
 	if n, _ := res.RowsAffected(); n != 1 {
 		return errs.Conflictf("assessment %d was decided meanwhile", a.ID)
 	}
-	return s.setSummary(ctx, q, spaceID, &a)
+	return s.updateSummaries(ctx, q, spaceID, []*CustomerAssessment{&a}, nil, &timeStrings{})
 }
 
 // LatestCustomerAssessment returns a customer's newest assessment. lock
