@@ -3,7 +3,9 @@ package customer
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
+	"slices"
 	"strconv"
 	"unicode/utf8"
 )
@@ -45,7 +47,7 @@ func EncodeResult(dst []byte, r Result) []byte {
 	dst = strconv.AppendInt(dst, compactFormat, 10)
 	dst = append(dst, `,"c":{`...)
 	// Comments in a fixed order (by key) so equal results encode equally.
-	keys := sortedKeys(r.Comments)
+	keys := slices.Sorted(maps.Keys(r.Comments))
 	for i, k := range keys {
 		if i > 0 {
 			dst = append(dst, ',')
@@ -150,20 +152,6 @@ func DecodeResult(b []byte, score float32, rating Rating, version int) (Result, 
 			Weight: weights[i], Score: scores[i]}
 	}
 	return r, nil
-}
-
-func sortedKeys(m map[string][]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	// Insertion sort: a handful of parties at most, usually.
-	for i := 1; i < len(keys); i++ {
-		for j := i; j > 0 && keys[j] < keys[j-1]; j-- {
-			keys[j], keys[j-1] = keys[j-1], keys[j]
-		}
-	}
-	return keys
 }
 
 func appendStrings(dst []byte, list []string) []byte {
