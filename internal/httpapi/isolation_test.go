@@ -63,6 +63,7 @@ var paramRE = regexp.MustCompile(`\{([^}]+)\}`)
 func TestIsolationMatrix(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		e := apitest.New(t, b, apitest.Options{})
+		other := otherSpaceID(t, e)
 		params := map[string]map[string]string{}
 		var paths []string
 		for path := range e.API.OpenAPI().Paths {
@@ -101,7 +102,7 @@ func TestIsolationMatrix(t *testing.T) {
 				// Routes that require the tenant header get each token's own.
 				mine, theirs := []string(nil), []string(nil)
 				if requiresHeader(op, "X-Domain-ID") {
-					mine, theirs = []string{"X-Domain-ID", "1"}, []string{"X-Domain-ID", otherSpaceID(t, e)}
+					mine, theirs = []string{"X-Domain-ID", "1"}, []string{"X-Domain-ID", other}
 				}
 				t.Run(method+" "+path, func(t *testing.T) {
 					for _, r := range auth.Roles() {
