@@ -89,7 +89,7 @@ func (s *Store) groupCommitLoop() {
 	}
 }
 
-// maxGroupAttempts matches Tx: the first run and three retries, counted
+// maxGroupAttempts is also Tx's: the first run and three retries, counted
 // for each fn and for the group's own statements (savepoints, commit).
 const maxGroupAttempts = 4
 

@@ -83,28 +83,24 @@ func (s *Store) RiskModel(ctx context.Context, q Q, spaceID int64, id string, lo
 	if lock {
 		suffix = s.ForUpdate()
 	}
-	var doc, versionID string
-	err := q.QueryRowContext(ctx, `SELECT m.doc, v.version_id FROM risk_models m
-		JOIN risk_model_versions v ON v.space_id = m.space_id AND v.model_id = m.id AND v.version = m.latest_version
-		WHERE m.space_id = $1 AND m.id = $2`+suffix, spaceID, id).Scan(&doc, &versionID)
-	if errors.Is(err, sql.ErrNoRows) {
-		return riskmodel.Model{}, errs.NotFoundf("risk model %s not found", id)
-	}
-	if err != nil {
-		return riskmodel.Model{}, err
-	}
-	return decodeModel(doc, versionID)
+	return s.latestModel(ctx, q, `m.id = $2`+suffix, id, errs.NotFoundf("risk model %s not found", id), spaceID)
 }
 
 // BuiltinRiskModel returns the latest version of a space's built-in model,
 // or a not-found error when the space does not have it.
 func (s *Store) BuiltinRiskModel(ctx context.Context, q Q, spaceID int64, builtin string) (riskmodel.Model, error) {
+	return s.latestModel(ctx, q, `m.builtin = $2`, builtin, errs.NotFoundf("no built-in risk model %s in this space", builtin), spaceID)
+}
+
+// latestModel reads the latest version of the space's model that cond
+// (on m, with key as $2) selects; notFound when there is none.
+func (s *Store) latestModel(ctx context.Context, q Q, cond, key string, notFound error, spaceID int64) (riskmodel.Model, error) {
 	var doc, versionID string
 	err := q.QueryRowContext(ctx, `SELECT m.doc, v.version_id FROM risk_models m
 		JOIN risk_model_versions v ON v.space_id = m.space_id AND v.model_id = m.id AND v.version = m.latest_version
-		WHERE m.space_id = $1 AND m.builtin = $2`, spaceID, builtin).Scan(&doc, &versionID)
+		WHERE m.space_id = $1 AND `+cond, spaceID, key).Scan(&doc, &versionID)
 	if errors.Is(err, sql.ErrNoRows) {
-		return riskmodel.Model{}, errs.NotFoundf("no built-in risk model %s in this space", builtin)
+		return riskmodel.Model{}, notFound
 	}
 	if err != nil {
 		return riskmodel.Model{}, err

@@ -196,7 +196,7 @@ func (s *Store) Close() error {
 func (s *Store) Tx(ctx context.Context, fn func(tx Q) error) error {
 	for attempt := 0; ; attempt++ {
 		err := s.tx(ctx, fn)
-		if err == nil || attempt == 3 || !retryable(err) {
+		if err == nil || attempt == maxGroupAttempts-1 || !retryable(err) {
 			return err
 		}
 	}
