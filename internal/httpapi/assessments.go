@@ -413,10 +413,6 @@ func (s *Server) registerProductBySlug(base string, tags []string) {
 		}
 		return &productOutput{Body: prod}, nil
 	}
-	noRoute := func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, newAPIError(http.StatusNotFound, errs.NotFound, "no route for "+r.Method+" "+r.URL.Path, nil))
-	}
-
 	bySlug := http.NewServeMux()
 	bySlug.HandleFunc("/", noRoute)
 	registerOn(s, ownMuxAPI{API: s.api, adapter: humago.NewAdapter(bySlug, "")}, huma.Operation{

@@ -81,9 +81,7 @@ func New(app *usecase.App, cfg Config, log *slog.Logger, m *metrics.Metrics, lim
 	s.mux.HandleFunc("GET /readyz", s.readyz)
 	s.mux.Handle("GET /metrics", promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{}))
 	s.mountDocs()
-	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, newAPIError(http.StatusNotFound, errs.NotFound, "no route for "+r.Method+" "+r.URL.Path, nil))
-	})
+	s.mux.HandleFunc("/", noRoute)
 
 	s.registerSystem()
 	s.registerTokens()
@@ -96,6 +94,11 @@ func New(app *usecase.App, cfg Config, log *slog.Logger, m *metrics.Metrics, lim
 
 	s.handler = s.middleware(s.mux)
 	return s
+}
+
+// noRoute answers a request that matches no route with the envelope.
+func noRoute(w http.ResponseWriter, r *http.Request) {
+	writeError(w, newAPIError(http.StatusNotFound, errs.NotFound, "no route for "+r.Method+" "+r.URL.Path, nil))
 }
 
 // Handler is the whole API with its middleware.

@@ -44,10 +44,8 @@ func Scenarios() []string {
 // ParseScenario maps an API scenario name to a Scenario. Internal scenarios
 // (VendorEvent) are not API scenarios and are refused.
 func ParseScenario(s string) (Scenario, error) {
-	for i, name := range scenarioNames {
-		if s == name && Scenario(i) < VendorEvent {
-			return Scenario(i), nil
-		}
+	if sc, ok := parseRuleScenario(s); ok && sc < VendorEvent {
+		return sc, nil
 	}
 	return Generic, errs.Invalid("scenario", "must be one of "+strings.Join(Scenarios(), ", "))
 }

@@ -49,11 +49,7 @@ const (
 // an interval from the operator, so serve registers them with
 // RegisterVendorPolling.
 func (a *App) registerVendorJobs(r *jobs.Runner) {
-	rec := vendorrisk.DefaultRecommender()
-	if a.Text != nil {
-		rec = vendorrisk.NewRecommender(a.Text)
-	}
-	r.Handle(JobVendorRiskRecommendation, a.recommendationJob(rec))
+	r.Handle(JobVendorRiskRecommendation, a.recommendationJob(vendorrisk.NewRecommender(a.Text)))
 }
 
 // RegisterVendorPolling registers the connector jobs on r: f fetches every

@@ -349,10 +349,7 @@ func RecommendationHistory(before, after RiskEvent, actorID string) *HistoryEntr
 	if after.RiskLevel == before.RiskLevel || after.Recommendation == nil {
 		return nil
 	}
-	note := "recommendation: " + after.Recommendation.Explanation
-	if r := []rune(note); len(r) > maxNoteLen {
-		note = string(r[:maxNoteLen-1]) + "…"
-	}
+	note := truncate("recommendation: "+after.Recommendation.Explanation, maxNoteLen)
 	return &HistoryEntry{
 		At:         after.UpdatedAt,
 		ActorID:    actorID,
