@@ -330,13 +330,6 @@ func (t template) fill(b *strings.Builder, vals *[5]string) string {
 	return b.String()
 }
 
-// customerDoc is the customers.doc and customer_revisions.doc document, in
-// the store's shape: the customer with its related parties and their ids.
-type customerDoc struct {
-	customer.Customer
-	CRPs []store.PartyCRP `json:"crps"`
-}
-
 // seededVariant is one variant's rows, as templates, with what the
 // customers row summarises.
 type seededVariant struct {
@@ -453,7 +446,7 @@ func makeVariant(sc *customer.Scorer, k benchCustomer, now time.Time) (seededVar
 	}
 	ph := func(s string) int64 { v, _ := strconv.ParseInt(s, 10, 64); return v }
 	ids := customer.IDs{Customer: ph(phCustomer), CRPs: []int64{ph(phCRP1), ph(phCRP2)}}
-	doc, err := json.Marshal(customerDoc{Customer: c, CRPs: []store.PartyCRP{{ID: ids.CRPs[0], CRP: k.crps[0]}, {ID: ids.CRPs[1], CRP: k.crps[1]}}})
+	doc, err := store.EncodeCustomerDoc(c, []store.PartyCRP{{ID: ids.CRPs[0], CRP: k.crps[0]}, {ID: ids.CRPs[1], CRP: k.crps[1]}})
 	if err != nil {
 		return seededVariant{}, err
 	}
@@ -502,7 +495,7 @@ func checkSeeded(ctx context.Context, st *store.Store, spaceID, first int64, sc 
 			return fmt.Errorf("seeded customer %d: %w", id, err)
 		}
 		c, crps, ids := rec.Record()
-		wantDoc, err := json.Marshal(customerDoc{Customer: c, CRPs: rec.CRPs})
+		wantDoc, err := store.EncodeCustomerDoc(c, rec.CRPs)
 		if err != nil {
 			return err
 		}

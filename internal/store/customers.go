@@ -56,6 +56,13 @@ type CustomerRecord struct {
 	NextReviewAt       time.Time
 }
 
+// EncodeCustomerDoc is the stored document of a customer and its related
+// parties (customers.doc and customer_revisions.doc), for whoever writes
+// those rows directly (the benchmark's seeding).
+func EncodeCustomerDoc(c customer.Customer, crps []PartyCRP) ([]byte, error) {
+	return json.Marshal(customerDoc{Customer: c, CRPs: crps})
+}
+
 // customerDoc is the stored document.
 type customerDoc struct {
 	customer.Customer
@@ -152,7 +159,7 @@ const customerColumns = `id, reference_id, revision, doc, created_at, updated_at
 // InsertCustomer stores a new customer (revision 1) and its first revision.
 // A referenceId already used in the space is a conflict.
 func (s *Store) InsertCustomer(ctx context.Context, q Q, spaceID int64, c CustomerRecord) error {
-	doc, err := json.Marshal(customerDoc{Customer: c.Customer, CRPs: c.CRPs})
+	doc, err := EncodeCustomerDoc(c.Customer, c.CRPs)
 	if err != nil {
 		return err
 	}
@@ -187,7 +194,7 @@ func (s *Store) insertRevision(ctx context.Context, q Q, spaceID int64, c Custom
 // UpdateCustomer stores a new revision of a customer's data. The caller has
 // read the record locked and increments Revision.
 func (s *Store) UpdateCustomer(ctx context.Context, q Q, spaceID int64, c CustomerRecord) error {
-	doc, err := json.Marshal(customerDoc{Customer: c.Customer, CRPs: c.CRPs})
+	doc, err := EncodeCustomerDoc(c.Customer, c.CRPs)
 	if err != nil {
 		return err
 	}
