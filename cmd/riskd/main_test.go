@@ -139,7 +139,13 @@ func TestServePrintsTheFirstTokenOnceAndStopsCleanly(t *testing.T) {
 		t.Skip("builds the binary")
 	}
 	bin := buildBinary(t)
-	db := "sqlite://" + filepath.Join(t.TempDir(), "riskd.db")
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) { firstStartAndStop(t, bin, b.URL) })
+}
+
+// firstStartAndStop starts serve on an empty database: it prints an admin
+// token that works, exits 0 on SIGTERM, and prints no token on the next
+// start, which SIGINT stops.
+func firstStartAndStop(t *testing.T, bin, db string) {
 	addr := freeAddr(t)
 	cmd, out := startServe(t, bin, db, addr)
 	var token string
