@@ -711,7 +711,9 @@ func (c *timeStrings) T(t time.Time) string {
 // transaction: database/sql reuses it on the transaction's connection,
 // which on SQLite is the one it was prepared on.
 func stmtIn(ctx context.Context, q Q, st *sql.Stmt) *sql.Stmt {
-	if tx, ok := q.(*sql.Tx); ok {
+	if tx, ok := q.(interface {
+		StmtContext(context.Context, *sql.Stmt) *sql.Stmt
+	}); ok {
 		return tx.StmtContext(ctx, st)
 	}
 	return st

@@ -12,14 +12,17 @@ import (
 // pool, so a statement is parsed once per connection. (pgx caches prepared
 // statements itself, so PostgreSQL does not use this.)
 //
-// Only calls on the pools (Reader, Writer) use it. Transactions do not: a
+// Calls on the pools (Reader, Writer) use it, and a transaction's Exec and
+// QueryRow calls (preparedTx). A transaction's Query calls do not: a
 // statement shared by a transaction (Tx.StmtContext) is one driver statement
 // per connection, so the same query run again while its rows are still open
-// in that transaction would reset them.
+// in that transaction would reset them. Exec and QueryRow leave no rows open
+// (QueryRow's are closed by its Scan).
 type stmtCache struct {
-	db *sql.DB
-	mu sync.RWMutex
-	m  map[string]*sql.Stmt
+	db      *sql.DB
+	mu      sync.RWMutex
+	m       map[string]*sql.Stmt
+	pending map[string]bool // being prepared by prepareLater
 }
 
 // maxCachedStmts bounds the cache: the store's statements are constants,
@@ -27,7 +30,36 @@ type stmtCache struct {
 const maxCachedStmts = 512
 
 func newStmtCache(db *sql.DB) *stmtCache {
-	return &stmtCache{db: db, m: make(map[string]*sql.Stmt)}
+	return &stmtCache{db: db, m: make(map[string]*sql.Stmt), pending: make(map[string]bool)}
+}
+
+// lookup returns the prepared statement for query, or nil when it has not
+// been prepared (yet).
+func (c *stmtCache) lookup(query string) *sql.Stmt {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.m[query]
+}
+
+// prepareLater prepares query in the background. A transaction calls it:
+// preparing needs a connection of the pool, and on the writer pool the only
+// one is the transaction's own, so the preparation waits for its end.
+func (c *stmtCache) prepareLater(query string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.pending[query] || c.m[query] != nil || len(c.m) >= maxCachedStmts {
+		return
+	}
+	c.pending[query] = true
+	go func() {
+		// A statement that cannot be prepared stays pending: it is not
+		// tried again, and runs unprepared.
+		if c.get(context.Background(), query) != nil {
+			c.mu.Lock()
+			delete(c.pending, query)
+			c.mu.Unlock()
+		}
+	}()
 }
 
 // get returns the prepared statement for query, preparing it on first use;
@@ -94,4 +126,46 @@ func (d cachedDB) QueryRowContext(ctx context.Context, query string, args ...any
 		return st.QueryRowContext(ctx, args...)
 	}
 	return d.c.db.QueryRowContext(ctx, query, args...)
+}
+
+// preparedTx is a SQLite write transaction's executor. The writer pool has
+// one connection, the one every cached writer statement is prepared on, so
+// Tx.StmtContext reuses the prepared statement; each is wrapped for the
+// transaction once, however often it runs (a group commit runs the same few
+// statements hundreds of times).
+type preparedTx struct {
+	*sql.Tx
+	c *stmtCache
+	m map[string]*sql.Stmt
+}
+
+func (t *preparedTx) stmt(ctx context.Context, query string) *sql.Stmt {
+	if st, ok := t.m[query]; ok {
+		return st
+	}
+	var st *sql.Stmt
+	if p := t.c.lookup(query); p != nil {
+		st = t.Tx.StmtContext(ctx, p)
+	} else {
+		t.c.prepareLater(query)
+	}
+	if t.m == nil {
+		t.m = make(map[string]*sql.Stmt)
+	}
+	t.m[query] = st
+	return st
+}
+
+func (t *preparedTx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if st := t.stmt(ctx, query); st != nil {
+		return st.ExecContext(ctx, args...)
+	}
+	return t.Tx.ExecContext(ctx, query, args...)
+}
+
+func (t *preparedTx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	if st := t.stmt(ctx, query); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
+	return t.Tx.QueryRowContext(ctx, query, args...)
 }

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"sync"
 	"testing"
+	"time"
 )
 
 // SQLite's pools keep statements prepared: once per query text, shared by
@@ -77,5 +78,93 @@ func TestStmtCache(t *testing.T) {
 	s.rc.close()
 	if len(s.wc.m)+len(s.rc.m) != 0 {
 		t.Fatal("close left statements cached")
+	}
+}
+
+// A SQLite transaction runs Exec and QueryRow prepared: a statement first
+// seen inside a transaction runs unprepared there (preparing needs the
+// writer's only connection, which the transaction holds) and is prepared
+// once the transaction ends; later transactions, and GroupTx members, reuse
+// it. Query calls stay unprepared, so rows left open are never reset by the
+// same query run again.
+func TestTxStatementsPrepared(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, "sqlite://"+filepath.Join(t.TempDir(), "c.db"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := s.Writer().ExecContext(ctx, `CREATE TABLE c (n INTEGER PRIMARY KEY)`); err != nil {
+		t.Fatal(err)
+	}
+	const insert, count = `INSERT INTO c (n) VALUES ($1)`, `SELECT count(*) FROM c WHERE n < $1`
+	run := func(from int) *preparedTx {
+		var seen *preparedTx
+		err := s.Tx(ctx, func(tx Q) error {
+			seen = tx.(*preparedTx)
+			for i := from; i < from+10; i++ {
+				if _, err := tx.ExecContext(ctx, insert, i); err != nil {
+					return err
+				}
+				var n int
+				if err := tx.QueryRowContext(ctx, count, i+1).Scan(&n); err != nil || n != i+1 {
+					return fmt.Errorf("count below %d = %d, %v", i+1, n, err)
+				}
+			}
+			// Nested iteration: the rows of a query stay open while the
+			// same query runs again.
+			outer, err := tx.QueryContext(ctx, `SELECT n FROM c WHERE n >= $1 ORDER BY n`, from)
+			if err != nil {
+				return err
+			}
+			defer outer.Close()
+			rows := 0
+			for outer.Next() {
+				inner, err := tx.QueryContext(ctx, `SELECT n FROM c WHERE n >= $1 ORDER BY n`, from)
+				if err != nil {
+					return err
+				}
+				inner.Close()
+				rows++
+			}
+			if rows != 10 {
+				return fmt.Errorf("outer rows = %d, want 10", rows)
+			}
+			return outer.Err()
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return seen
+	}
+	if first := run(0); first.m[insert] != nil || first.m[count] != nil {
+		t.Fatal("a statement first seen inside a transaction ran prepared")
+	}
+	for i := 0; s.wc.lookup(insert) == nil || s.wc.lookup(count) == nil; i++ {
+		if i == 200 {
+			t.Fatal("statements were not prepared after the transaction ended")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if second := run(10); second.m[insert] == nil || second.m[count] == nil {
+		t.Fatal("a later transaction did not reuse the prepared statements")
+	}
+	var wg sync.WaitGroup
+	for i := 20; i < 60; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			if err := s.GroupTx(ctx, func(tx Q) error {
+				_, err := tx.ExecContext(ctx, insert, i)
+				return err
+			}); err != nil {
+				t.Error(err)
+			}
+		}(i)
+	}
+	wg.Wait()
+	var n int
+	if err := s.Reader().QueryRowContext(ctx, count, 1000).Scan(&n); err != nil || n != 60 {
+		t.Fatalf("rows = %d, %v; want 60", n, err)
 	}
 }

@@ -92,8 +92,10 @@ func openSQLite(ctx context.Context, path string, opt Options) (*Store, error) {
 	// holding the write lock.
 	common := "_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(FULL)"
 	// The writer's page cache (32 MiB, against SQLite's default 2 MiB) holds
-	// a whole re-scoring batch's new pages until its commit.
-	w, err := sql.Open("sqlite", "file:"+path+"?_pragma=journal_mode(WAL)&_pragma=cache_size(-32768)&_txlock=immediate&"+common)
+	// a whole re-scoring batch's new pages until its commit. temp_store
+	// MEMORY keeps savepoint sub-journals (one savepoint per member of a
+	// group commit) off the disk: they are discarded at commit anyway.
+	w, err := sql.Open("sqlite", "file:"+path+"?_pragma=journal_mode(WAL)&_pragma=cache_size(-32768)&_pragma=temp_store(2)&_txlock=immediate&"+common)
 	if err != nil {
 		return nil, err
 	}
@@ -213,7 +215,11 @@ func (s *Store) tx(ctx context.Context, fn func(tx Q) error) (err error) {
 			panic(p)
 		}
 	}()
-	if err := fn(tx); err != nil {
+	var q Q = tx
+	if s.wc != nil {
+		q = &preparedTx{Tx: tx, c: s.wc}
+	}
+	if err := fn(q); err != nil {
 		_ = tx.Rollback()
 		return err
 	}
