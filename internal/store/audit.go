@@ -9,21 +9,48 @@ import (
 
 // AppendAudit adds e to its space's hash chain. Call it in the transaction
 // that made the change: the chain head is locked until commit, so events of
-// one space are chained in commit order even across nodes.
+// one space are chained in commit order even across nodes. A transaction
+// reads the head once and writes it back once, before its commit (writeTx).
 func (s *Store) AppendAudit(ctx context.Context, q Q, e audit.Event) (audit.Event, error) {
-	head := audit.Head{SpaceID: e.SpaceID}
-	if err := q.QueryRowContext(ctx, `SELECT seq, hash FROM audit_heads WHERE space_id = $1`+s.ForUpdate(), e.SpaceID).
-		Scan(&head.Seq, &head.Hash); err != nil {
-		return e, fmt.Errorf("audit head of space %d: %w", e.SpaceID, err)
+	tx := txOf(q)
+	head, known := audit.Head{}, false
+	if tx != nil {
+		head, known = tx.heads[e.SpaceID]
+	}
+	if !known {
+		head = audit.Head{SpaceID: e.SpaceID}
+		if err := q.QueryRowContext(ctx, `SELECT seq, hash FROM audit_heads WHERE space_id = $1`+s.ForUpdate(), e.SpaceID).
+			Scan(&head.Seq, &head.Hash); err != nil {
+			return e, fmt.Errorf("audit head of space %d: %w", e.SpaceID, err)
+		}
 	}
 	e = audit.Next(head, e)
-	if err := q.QueryRowContext(ctx, `INSERT INTO audit_events
+	const insert = `INSERT INTO audit_events
 		(space_id, seq, actor_id, action, resource_type, resource_id, at, state_hash, prev_hash, hash)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
-		e.SpaceID, e.Seq, e.ActorID, e.Action, e.ResourceType, e.ResourceID, T(e.At), e.StateHash, e.PrevHash, e.Hash).Scan(&e.ID); err != nil {
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`
+	args := []any{e.SpaceID, e.Seq, e.ActorID, e.Action, e.ResourceType, e.ResourceID, T(e.At), e.StateHash, e.PrevHash, e.Hash}
+	if s.dialect == SQLite {
+		// The rowid without RETURNING, which costs SQLite a result row.
+		res, err := q.ExecContext(ctx, insert, args...)
+		if err == nil {
+			e.ID, err = res.LastInsertId()
+		}
+		if err != nil {
+			return e, fmt.Errorf("insert audit event: %w", err)
+		}
+	} else if err := q.QueryRowContext(ctx, insert+` RETURNING id`, args...).Scan(&e.ID); err != nil {
 		return e, fmt.Errorf("insert audit event: %w", err)
 	}
-	if _, err := q.ExecContext(ctx, `UPDATE audit_heads SET seq = $2, hash = $3 WHERE space_id = $1`, e.SpaceID, e.Seq, e.Hash); err != nil {
+	next := audit.Head{SpaceID: e.SpaceID, Seq: e.Seq, Hash: e.Hash}
+	if tx != nil {
+		// Written back once, before the commit (writeTx.flushHeads).
+		if tx.heads == nil {
+			tx.heads, tx.dirty = make(map[int64]audit.Head), make(map[int64]bool)
+		}
+		tx.heads[e.SpaceID], tx.dirty[e.SpaceID] = next, true
+		return e, nil
+	}
+	if _, err := q.ExecContext(ctx, `UPDATE audit_heads SET seq = $2, hash = $3 WHERE space_id = $1`, next.SpaceID, next.Seq, next.Hash); err != nil {
 		return e, fmt.Errorf("advance audit head: %w", err)
 	}
 	return e, nil

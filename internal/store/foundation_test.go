@@ -3,6 +3,8 @@ package store_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -193,6 +195,86 @@ func TestJobQueue(t *testing.T) {
 		list, total, _ = s.ListJobs(ctx, s.Reader(), 1, store.JobFilter{Type: "a", End: &end, Limit: 5})
 		if total != 1 || len(list) != 1 {
 			t.Fatalf("filtered list = %d/%d", len(list), total)
+		}
+	})
+}
+
+// A transaction reads a space's chain head once and writes it back before
+// its commit: several events in one transaction, in two spaces, chain
+// correctly; a transaction that fails after appending leaves the head where
+// it was; and a GroupTx member rolled back to its savepoint takes its events
+// and its advance of the head with it, so the next member chains onto the
+// last event that stays.
+func TestAuditHeadsPerTransaction(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		ctx := context.Background()
+		s := b.Store
+		other, _ := s.CreateSpace(ctx, s.Writer(), "other", t0)
+		appendTo := func(tx store.Q, space int64, id string) error {
+			_, err := s.AppendAudit(ctx, tx, audit.Event{SpaceID: space, ActorID: "a", Action: "thing.create", ResourceType: "thing", ResourceID: id, At: t0, StateHash: "h"})
+			return err
+		}
+		if err := s.Tx(ctx, func(tx store.Q) error {
+			for i := 0; i < 3; i++ {
+				if err := appendTo(tx, 1, "one"); err != nil {
+					return err
+				}
+				if err := appendTo(tx, other.ID, "other"); err != nil {
+					return err
+				}
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		failed := errors.New("fails after appending")
+		if err := s.Tx(ctx, func(tx store.Q) error {
+			if err := appendTo(tx, 1, "lost"); err != nil {
+				return err
+			}
+			return failed
+		}); !errors.Is(err, failed) {
+			t.Fatalf("failing tx = %v", err)
+		}
+		var wg sync.WaitGroup
+		results := make([]error, 30)
+		for i := range results {
+			wg.Add(1)
+			go func(i int) {
+				defer wg.Done()
+				results[i] = s.GroupTx(ctx, func(tx store.Q) error {
+					if err := appendTo(tx, 1, fmt.Sprint("g", i)); err != nil {
+						return err
+					}
+					if i%4 == 1 {
+						return failed
+					}
+					return appendTo(tx, other.ID, fmt.Sprint("g", i))
+				})
+			}(i)
+		}
+		wg.Wait()
+		kept := 0
+		for i, err := range results {
+			if (i%4 == 1) != errors.Is(err, failed) || (i%4 != 1 && err != nil) {
+				t.Fatalf("member %d: %v", i, err)
+			}
+			if err == nil {
+				kept++
+			}
+		}
+		n, err := s.VerifyAudit(ctx, s.Reader())
+		if err != nil || n != int64(6+2*kept) {
+			t.Fatalf("verify = %d, %v; want %d events", n, err, 6+2*kept)
+		}
+		var seq int64
+		if err := s.Reader().QueryRowContext(ctx, `SELECT seq FROM audit_heads WHERE space_id = 1`).Scan(&seq); err != nil || seq != int64(3+kept) {
+			t.Fatalf("head of space 1 = %d, %v; want %d", seq, err, 3+kept)
+		}
+		var lost int
+		_ = s.Reader().QueryRowContext(ctx, `SELECT count(*) FROM audit_events WHERE resource_id = 'lost'`).Scan(&lost)
+		if lost != 0 {
+			t.Fatalf("%d events of the failed transaction were kept", lost)
 		}
 	})
 }

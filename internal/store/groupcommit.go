@@ -99,7 +99,7 @@ func (s *Store) commitGroup(batch []*groupOp) {
 		var fnFailed bool
 		err = s.tx(context.Background(), func(tx Q) error {
 			var err error
-			fnFailed, err = runGroup(tx, batch)
+			fnFailed, err = runGroup(txOf(tx), batch)
 			return err
 		})
 		if err == nil || !retryable(err) {
@@ -126,7 +126,7 @@ func (s *Store) commitGroup(batch []*groupOp) {
 // the group does not run it again (as Tx would not). A retryable failure
 // is the exception while that fn has run fewer than maxGroupAttempts times:
 // it fails the whole group (fnFailed), so that the group is retried.
-func runGroup(tx Q, batch []*groupOp) (fnFailed bool, err error) {
+func runGroup(tx *writeTx, batch []*groupOp) (fnFailed bool, err error) {
 	// The shared transaction's own statements never take a caller's context.
 	bg := context.Background()
 	for _, op := range batch {
@@ -141,6 +141,7 @@ func runGroup(tx Q, batch []*groupOp) (fnFailed bool, err error) {
 			return false, fmt.Errorf("savepoint: %w", err)
 		}
 		op.runs++
+		heads := tx.saveHeads()
 		if err := callGroupFn(op.fn, detached{tx}); err != nil {
 			if op.runs < maxGroupAttempts && retryable(err) {
 				return true, err
@@ -149,6 +150,7 @@ func runGroup(tx Q, batch []*groupOp) (fnFailed bool, err error) {
 			if _, rerr := tx.ExecContext(bg, "ROLLBACK TO g"); rerr != nil {
 				return false, fmt.Errorf("rollback to savepoint: %w", rerr)
 			}
+			tx.restoreHeads(heads)
 		}
 		if _, err := tx.ExecContext(bg, "RELEASE g"); err != nil {
 			return false, fmt.Errorf("release savepoint: %w", err)
@@ -170,7 +172,9 @@ func callGroupFn(fn func(Q) error, q Q) (err error) {
 
 // detached runs every statement without its context's cancellation (the
 // context's values are kept).
-type detached struct{ q Q }
+type detached struct{ q *writeTx }
+
+func (d detached) writeTx() *writeTx { return d.q }
 
 func (d detached) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	return d.q.ExecContext(context.WithoutCancel(ctx), query, args...)

@@ -13,7 +13,7 @@ import (
 // statements itself, so PostgreSQL does not use this.)
 //
 // Calls on the pools (Reader, Writer) use it, and a transaction's Exec and
-// QueryRow calls (preparedTx). A transaction's Query calls do not: a
+// QueryRow calls (writeTx). A transaction's Query calls do not: a
 // statement shared by a transaction (Tx.StmtContext) is one driver statement
 // per connection, so the same query run again while its rows are still open
 // in that transaction would reset them. Exec and QueryRow leave no rows open
@@ -126,46 +126,4 @@ func (d cachedDB) QueryRowContext(ctx context.Context, query string, args ...any
 		return st.QueryRowContext(ctx, args...)
 	}
 	return d.c.db.QueryRowContext(ctx, query, args...)
-}
-
-// preparedTx is a SQLite write transaction's executor. The writer pool has
-// one connection, the one every cached writer statement is prepared on, so
-// Tx.StmtContext reuses the prepared statement; each is wrapped for the
-// transaction once, however often it runs (a group commit runs the same few
-// statements hundreds of times).
-type preparedTx struct {
-	*sql.Tx
-	c *stmtCache
-	m map[string]*sql.Stmt
-}
-
-func (t *preparedTx) stmt(ctx context.Context, query string) *sql.Stmt {
-	if st, ok := t.m[query]; ok {
-		return st
-	}
-	var st *sql.Stmt
-	if p := t.c.lookup(query); p != nil {
-		st = t.Tx.StmtContext(ctx, p)
-	} else {
-		t.c.prepareLater(query)
-	}
-	if t.m == nil {
-		t.m = make(map[string]*sql.Stmt)
-	}
-	t.m[query] = st
-	return st
-}
-
-func (t *preparedTx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	if st := t.stmt(ctx, query); st != nil {
-		return st.ExecContext(ctx, args...)
-	}
-	return t.Tx.ExecContext(ctx, query, args...)
-}
-
-func (t *preparedTx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
-	if st := t.stmt(ctx, query); st != nil {
-		return st.QueryRowContext(ctx, args...)
-	}
-	return t.Tx.QueryRowContext(ctx, query, args...)
 }

@@ -98,10 +98,10 @@ func TestTxStatementsPrepared(t *testing.T) {
 		t.Fatal(err)
 	}
 	const insert, count = `INSERT INTO c (n) VALUES ($1)`, `SELECT count(*) FROM c WHERE n < $1`
-	run := func(from int) *preparedTx {
-		var seen *preparedTx
+	run := func(from int) *writeTx {
+		var seen *writeTx
 		err := s.Tx(ctx, func(tx Q) error {
-			seen = tx.(*preparedTx)
+			seen = tx.(*writeTx)
 			for i := from; i < from+10; i++ {
 				if _, err := tx.ExecContext(ctx, insert, i); err != nil {
 					return err
@@ -137,7 +137,7 @@ func TestTxStatementsPrepared(t *testing.T) {
 		}
 		return seen
 	}
-	if first := run(0); first.m[insert] != nil || first.m[count] != nil {
+	if first := run(0); first.stmts[insert] != nil || first.stmts[count] != nil {
 		t.Fatal("a statement first seen inside a transaction ran prepared")
 	}
 	for i := 0; s.wc.lookup(insert) == nil || s.wc.lookup(count) == nil; i++ {
@@ -146,7 +146,7 @@ func TestTxStatementsPrepared(t *testing.T) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	if second := run(10); second.m[insert] == nil || second.m[count] == nil {
+	if second := run(10); second.stmts[insert] == nil || second.stmts[count] == nil {
 		t.Fatal("a later transaction did not reuse the prepared statements")
 	}
 	var wg sync.WaitGroup

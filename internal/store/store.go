@@ -215,13 +215,14 @@ func (s *Store) tx(ctx context.Context, fn func(tx Q) error) (err error) {
 			panic(p)
 		}
 	}()
-	var q Q = tx
-	if s.wc != nil {
-		q = &preparedTx{Tx: tx, c: s.wc}
-	}
-	if err := fn(q); err != nil {
+	wt := s.newWriteTx(tx)
+	if err := fn(wt); err != nil {
 		_ = tx.Rollback()
 		return err
+	}
+	if err := wt.flushHeads(context.WithoutCancel(ctx)); err != nil {
+		_ = tx.Rollback()
+		return fmt.Errorf("advance audit heads: %w", err)
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)

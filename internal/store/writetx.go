@@ -1,0 +1,104 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"maps"
+
+	"github.com/riskd/riskd/internal/audit"
+)
+
+// writeTx is the executor a write transaction (Tx, GroupTx) hands to its
+// function. Beside the transaction it keeps two things for the transaction's
+// lifetime:
+//
+//   - On SQLite, Exec and QueryRow run prepared. The writer pool has one
+//     connection, the one every cached writer statement is prepared on, so
+//     Tx.StmtContext reuses the prepared statement; each is wrapped for the
+//     transaction once, however often it runs (a group commit runs the same
+//     few statements hundreds of times). Query calls stay unprepared (see
+//     stmtCache).
+//   - The audit chain heads this transaction has advanced. AppendAudit reads
+//     a space's head once (locking it on PostgreSQL) and writes it back once,
+//     before the commit, instead of a read and a write per event.
+type writeTx struct {
+	*sql.Tx
+	c     *stmtCache // nil on PostgreSQL
+	stmts map[string]*sql.Stmt
+	heads map[int64]audit.Head // space → head after this transaction's last event
+	dirty map[int64]bool       // heads to write back
+}
+
+func (s *Store) newWriteTx(tx *sql.Tx) *writeTx {
+	return &writeTx{Tx: tx, c: s.wc}
+}
+
+func (t *writeTx) stmt(ctx context.Context, query string) *sql.Stmt {
+	if t.c == nil {
+		return nil
+	}
+	if st, ok := t.stmts[query]; ok {
+		return st
+	}
+	var st *sql.Stmt
+	if p := t.c.lookup(query); p != nil {
+		st = t.Tx.StmtContext(ctx, p)
+	} else {
+		t.c.prepareLater(query)
+	}
+	if t.stmts == nil {
+		t.stmts = make(map[string]*sql.Stmt)
+	}
+	t.stmts[query] = st
+	return st
+}
+
+func (t *writeTx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if st := t.stmt(ctx, query); st != nil {
+		return st.ExecContext(ctx, args...)
+	}
+	return t.Tx.ExecContext(ctx, query, args...)
+}
+
+func (t *writeTx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	if st := t.stmt(ctx, query); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
+	return t.Tx.QueryRowContext(ctx, query, args...)
+}
+
+func (t *writeTx) writeTx() *writeTx { return t }
+
+// headsState is a copy of the transaction's audit heads, taken before a
+// group member runs so that rolling the member back to its savepoint also
+// rolls back the heads its events advanced.
+type headsState struct {
+	heads map[int64]audit.Head
+	dirty map[int64]bool
+}
+
+func (t *writeTx) saveHeads() headsState {
+	return headsState{maps.Clone(t.heads), maps.Clone(t.dirty)}
+}
+
+func (t *writeTx) restoreHeads(h headsState) { t.heads, t.dirty = h.heads, h.dirty }
+
+// flushHeads writes the advanced audit heads; the transaction commits after.
+func (t *writeTx) flushHeads(ctx context.Context) error {
+	for space := range t.dirty {
+		h := t.heads[space]
+		if _, err := t.ExecContext(ctx, `UPDATE audit_heads SET seq = $2, hash = $3 WHERE space_id = $1`, space, h.Seq, h.Hash); err != nil {
+			return err
+		}
+	}
+	clear(t.dirty)
+	return nil
+}
+
+// txOf returns the write transaction q runs in, or nil when q is a pool.
+func txOf(q Q) *writeTx {
+	if t, ok := q.(interface{ writeTx() *writeTx }); ok {
+		return t.writeTx()
+	}
+	return nil
+}
