@@ -11,7 +11,8 @@ import (
 // transaction, and so the commit's fsync, with other GroupTx calls waiting at
 // the same moment. Each fn runs inside its own savepoint, so one failing fn
 // rolls back only its own writes. It returns once the shared commit is
-// durable. Use it on hot write paths (inline text-risk jobs).
+// durable. Use it on hot write paths (inline text-risk jobs, assessment
+// writes).
 //
 // On SQLite there is one writer, so sharing the fsync is the whole gain. On
 // PostgreSQL every write that is audited also locks its space's audit chain

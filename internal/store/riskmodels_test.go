@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -70,6 +71,26 @@ func TestRiskModelStore(t *testing.T) {
 		}
 		if _, err := s.BuiltinRiskModel(ctx, r, 1, "builtin-y"); !errs.Is(err, errs.NotFound) {
 			t.Fatalf("unknown builtin: %v", err)
+		}
+		// The shapes carry exactly what scoring reads, of the latest version.
+		shape := func(m riskmodel.Model) riskmodel.Model {
+			return riskmodel.Model{ID: m.ID, Version: m.Version, VersionID: m.VersionID, Active: m.Active,
+				NumberOfDimensions: m.NumberOfDimensions, NumberOfScales: m.NumberOfScales}
+		}
+		for _, m := range []riskmodel.Model{got, m2} {
+			full, _ := s.RiskModel(ctx, r, 1, m.ID, false)
+			if sh, err := s.RiskModelShape(ctx, r, 1, m.ID); err != nil || !reflect.DeepEqual(sh, shape(full)) || sh.NumberOfScales == 0 {
+				t.Fatalf("shape of %s = %+v, %v; want %+v", m.ID, sh, err, shape(full))
+			}
+		}
+		if sh, err := s.BuiltinRiskModelShape(ctx, r, 1, "builtin-x"); err != nil || !reflect.DeepEqual(sh, shape(got)) {
+			t.Fatalf("builtin shape = %+v, %v", sh, err)
+		}
+		if _, err := s.RiskModelShape(ctx, r, other.ID, m1.ID); !errs.Is(err, errs.NotFound) {
+			t.Fatalf("shape from another space: %v", err)
+		}
+		if _, err := s.BuiltinRiskModelShape(ctx, r, 1, "builtin-y"); !errs.Is(err, errs.NotFound) {
+			t.Fatalf("unknown builtin shape: %v", err)
 		}
 		versions, err := s.RiskModelVersions(ctx, r, 1, m1.ID)
 		if err != nil || len(versions) != 2 || versions[0].Version != 2 || versions[1].Name["en-US"] != "first" {
