@@ -196,8 +196,10 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 			if rec.status >= 500 {
 				level = slog.LevelError
 			}
-			s.log.Log(ctx, level, "request", "request_id", id, "method", r.Method, "route", route,
-				"status", rec.status, "duration_ms", float64(elapsed.Microseconds())/1000)
+			if s.log.Enabled(ctx, level) { // the arguments cost allocations even when not logged
+				s.log.Log(ctx, level, "request", "request_id", id, "method", r.Method, "route", route,
+					"status", rec.status, "duration_ms", float64(elapsed.Microseconds())/1000)
+			}
 		}()
 		if err := nulInURL(r); err != nil {
 			writeError(rec, err)

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"maps"
 
 	"github.com/riskd/riskd/internal/audit"
 )
@@ -27,6 +26,7 @@ type writeTx struct {
 	stmts map[string]*sql.Stmt
 	heads map[int64]audit.Head // space → head after this transaction's last event
 	dirty map[int64]bool       // heads to write back
+	saved headsState           // saveHeads' buffer
 }
 
 func (s *Store) newWriteTx(tx *sql.Tx) *writeTx {
@@ -71,17 +71,33 @@ func (t *writeTx) writeTx() *writeTx { return t }
 
 // headsState is a copy of the transaction's audit heads, taken before a
 // group member runs so that rolling the member back to its savepoint also
-// rolls back the heads its events advanced.
-type headsState struct {
-	heads map[int64]audit.Head
-	dirty map[int64]bool
+// rolls back the heads its events advanced. One is taken per member, so it
+// reuses the transaction's buffer: runGroup restores only the latest.
+type headsState []savedHead
+
+type savedHead struct {
+	head  audit.Head
+	dirty bool
 }
 
 func (t *writeTx) saveHeads() headsState {
-	return headsState{maps.Clone(t.heads), maps.Clone(t.dirty)}
+	t.saved = t.saved[:0]
+	for _, h := range t.heads {
+		t.saved = append(t.saved, savedHead{h, t.dirty[h.SpaceID]})
+	}
+	return t.saved
 }
 
-func (t *writeTx) restoreHeads(h headsState) { t.heads, t.dirty = h.heads, h.dirty }
+func (t *writeTx) restoreHeads(saved headsState) {
+	clear(t.heads)
+	clear(t.dirty)
+	for _, h := range saved {
+		t.heads[h.head.SpaceID] = h.head
+		if h.dirty {
+			t.dirty[h.head.SpaceID] = true
+		}
+	}
+}
 
 // flushHeads writes the advanced audit heads; the transaction commits after.
 func (t *writeTx) flushHeads(ctx context.Context) error {
