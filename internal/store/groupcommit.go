@@ -3,15 +3,17 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"sync"
 )
 
 // GroupTx runs fn in a transaction like Tx, but it may share the
 // transaction, and so the commit's fsync, with other GroupTx calls waiting at
-// the same moment. Each fn runs inside its own savepoint, so one failing fn
-// rolls back only its own writes. It returns once the shared commit is
-// durable. Use it on hot write paths (inline text-risk jobs, assessment
+// the same moment. One failing fn loses only its own writes: a group runs
+// without savepoints, and when one of its members fails it is rolled back
+// and run again with a savepoint around each member. It returns once the
+// shared commit is durable. Use it on hot write paths (inline text-risk jobs, assessment
 // writes).
 //
 // On SQLite there is one writer, so sharing the fsync is the whole gain. On
@@ -19,10 +21,11 @@ import (
 // head until commit, so writes of one space commit one at a time; sharing
 // the transaction lets one lock and one fsync serve a whole group.
 //
-// As with Tx, fn may run more than once: on PostgreSQL a serialization
-// failure or deadlock, in fn or at commit, rolls the whole group back and
-// runs it again (a group holds the locks of all its members, so retrying
-// only the failed fn inside it could meet the same deadlock).
+// As with Tx, fn may run more than once: when another member fails, and on
+// PostgreSQL when a serialization failure or deadlock, in fn or at commit,
+// rolls the whole group back and runs it again (a group holds the locks of
+// all its members, so retrying only the failed fn inside it could meet the
+// same deadlock).
 //
 // fn runs with its caller's context detached from cancellation: a client
 // that goes away mid-statement must not abort the transaction it shares
@@ -96,13 +99,23 @@ const maxGroupAttempts = 4
 
 func (s *Store) commitGroup(batch []*groupOp) {
 	var err error
+	// Optimistically without savepoints: on a hot path members rarely
+	// fail, and a savepoint and its release are two more statements per
+	// member (two more round trips on PostgreSQL, where they were half of
+	// an inline job's). The first member that fails makes the group start
+	// over with them.
+	savepoints := false
 	for groupFailures := 0; ; {
 		var fnFailed bool
 		err = s.tx(context.Background(), func(tx Q) error {
 			var err error
-			fnFailed, err = runGroup(txOf(tx), batch)
+			fnFailed, err = runGroup(txOf(tx), batch, savepoints)
 			return err
 		})
+		if errors.Is(err, errMemberFailed) {
+			savepoints = true
+			continue
+		}
 		if err == nil || !retryable(err) {
 			break
 		}
@@ -122,39 +135,59 @@ func (s *Store) commitGroup(batch []*groupOp) {
 	}
 }
 
-// runGroup runs each op's fn in its own savepoint of tx. An op that fails
-// is done: its savepoint is rolled back and its error kept, and a retry of
-// the group does not run it again (as Tx would not). A retryable failure
-// is the exception while that fn has run fewer than maxGroupAttempts times:
-// it fails the whole group (fnFailed), so that the group is retried.
-func runGroup(tx *writeTx, batch []*groupOp) (fnFailed bool, err error) {
+// errMemberFailed rolls back a group run without savepoints in which a
+// member failed: the failed member's writes cannot be undone alone.
+var errMemberFailed = errors.New("a group member failed")
+
+// runGroup runs each op's fn in tx, each in its own savepoint when
+// savepoints is set. An op that fails is done: its error is kept, and a
+// later run of the group does not run it again (as Tx would not). With
+// savepoints its writes are rolled back to its savepoint; without, the whole
+// run is (errMemberFailed) and the group runs again with savepoints, the
+// other members' fns running once more. A retryable failure is the
+// exception while that fn has run fewer than maxGroupAttempts times: it
+// fails the whole group (fnFailed), so that the group is retried.
+func runGroup(tx *writeTx, batch []*groupOp, savepoints bool) (fnFailed bool, err error) {
 	// The shared transaction's own statements never take a caller's context.
 	bg := context.Background()
 	for _, op := range batch {
 		if op.failed {
 			continue
 		}
-		if err := op.ctx.Err(); err != nil {
+		// A caller gone before its fn first ran is skipped; one gone
+		// later has its fn run again when the group is, as its first run
+		// went on without it.
+		if err := op.ctx.Err(); err != nil && op.runs == 0 {
 			op.failed, op.err = true, err
 			continue
 		}
-		if _, err := tx.ExecContext(bg, "SAVEPOINT g"); err != nil {
-			return false, fmt.Errorf("savepoint: %w", err)
+		if savepoints {
+			if _, err := tx.ExecContext(bg, "SAVEPOINT g"); err != nil {
+				return false, fmt.Errorf("savepoint: %w", err)
+			}
 		}
 		op.runs++
-		heads := tx.saveHeads()
+		var heads headsState
+		if savepoints {
+			heads = tx.saveHeads()
+		}
 		if err := callGroupFn(op.fn, detached{tx}); err != nil {
 			if op.runs < maxGroupAttempts && retryable(err) {
 				return true, err
 			}
 			op.failed, op.err = true, err
+			if !savepoints {
+				return false, errMemberFailed
+			}
 			if _, rerr := tx.ExecContext(bg, "ROLLBACK TO g"); rerr != nil {
 				return false, fmt.Errorf("rollback to savepoint: %w", rerr)
 			}
 			tx.restoreHeads(heads)
 		}
-		if _, err := tx.ExecContext(bg, "RELEASE g"); err != nil {
-			return false, fmt.Errorf("release savepoint: %w", err)
+		if savepoints {
+			if _, err := tx.ExecContext(bg, "RELEASE g"); err != nil {
+				return false, fmt.Errorf("release savepoint: %w", err)
+			}
 		}
 	}
 	return false, nil
