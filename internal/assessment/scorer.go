@@ -1,8 +1,6 @@
 package assessment
 
 import (
-	"fmt"
-
 	"github.com/riskd/riskd/internal/errs"
 	"github.com/riskd/riskd/internal/riskmodel"
 )
@@ -30,13 +28,7 @@ type Scorer struct {
 // numbers. A model of another shape cannot score an assessment (422 on
 // risk_model_id); an inactive one must not score new work (409).
 func ModelScorer(m riskmodel.Model) (Scorer, error) {
-	if m.NumberOfDimensions != 3 {
-		return Scorer{}, errs.Invalid("risk_model_id", "risk model "+m.ID+" must have exactly 3 dimensions (severity, likelihood, impact) to score an assessment")
-	}
-	if !m.Active {
-		return Scorer{}, errs.Conflictf("risk model %s is inactive; activate it or choose another", m.ID)
-	}
-	return Scorer{modelID: m.ID, modelVersion: m.Version, levels: m.NumberOfScales}, nil
+	return modelScorer(m, "risk model "+m.ID, "")
 }
 
 // DefaultScorer scores with the space's built-in "AI system risk" model,
@@ -46,15 +38,27 @@ func ModelScorer(m riskmodel.Model) (Scorer, error) {
 // the numbers are the spec's; the assessment records the model's id and
 // version like any other model's.
 func DefaultScorer(m riskmodel.Model) (Scorer, error) {
-	const builtin = "the default risk model %s (the built-in AI system risk)"
+	return modelScorer(m, "the default risk model "+m.ID+" (the built-in AI system risk)", "send risk_model_id to score with another model")
+}
+
+// modelScorer checks m as ModelScorer says; name is how its errors name the
+// model, and alternative, when set, what else the caller could do.
+func modelScorer(m riskmodel.Model, name, alternative string) (Scorer, error) {
 	if m.NumberOfDimensions != 3 {
-		return Scorer{}, errs.Invalid("risk_model_id", fmt.Sprintf(builtin+" must have exactly 3 dimensions (severity, likelihood, impact) to score an assessment; "+
-			"send risk_model_id to score with another model", m.ID))
+		msg := name + " must have exactly 3 dimensions (severity, likelihood, impact) to score an assessment"
+		if alternative != "" {
+			msg += "; " + alternative
+		}
+		return Scorer{}, errs.Invalid("risk_model_id", msg)
 	}
 	if !m.Active {
-		return Scorer{}, errs.Conflictf(builtin+" is inactive; activate it, or send risk_model_id to score with another model", m.ID)
+		msg := name + " is inactive; activate it or choose another"
+		if alternative != "" {
+			msg = name + " is inactive; activate it, or " + alternative
+		}
+		return Scorer{}, errs.Conflictf("%s", msg)
 	}
-	return ModelScorer(m)
+	return Scorer{modelID: m.ID, modelVersion: m.Version, levels: m.NumberOfScales}, nil
 }
 
 // Levels is the highest value of each factor.

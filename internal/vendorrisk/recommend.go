@@ -95,16 +95,6 @@ func NewRecommender(e *textrisk.Engine) RuleRecommender {
 	return RuleRecommender{Text: EngineSignals(e)}
 }
 
-// DefaultRecommender is NewRecommender with the engine of the built-in
-// packs (textrisk.Default, compiled once per process).
-func DefaultRecommender() RuleRecommender {
-	e, err := textrisk.Default()
-	if err != nil {
-		panic(err) // the built-in packs are fixed and tested; this is a bug
-	}
-	return NewRecommender(e)
-}
-
 // impactLevel maps a Statuspage impact to a level. Statuspage's own wording
 // guides it: "critical" is a full outage, which the API reserves CRITICAL
 // for; "major" is a partial outage that likely needs action.

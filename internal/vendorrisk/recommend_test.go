@@ -6,8 +6,20 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/riskd/riskd/internal/textrisk"
 	"github.com/riskd/riskd/internal/vendorrisk"
 )
+
+// defaultRecommender is the recommender riskd serve builds without --rules:
+// NewRecommender with the engine of the built-in packs.
+func defaultRecommender(t testing.TB) vendorrisk.RuleRecommender {
+	t.Helper()
+	e, err := textrisk.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return vendorrisk.NewRecommender(e)
+}
 
 func impact(v string) vendorrisk.Signal {
 	return vendorrisk.Signal{Kind: vendorrisk.SignalStatuspageImpact, Value: v}
@@ -25,7 +37,7 @@ func item(v string) vendorrisk.Signal {
 // Every structured signal and every adjustment, each with an example that
 // triggers it and one that must not.
 func TestRecommendSignals(t *testing.T) {
-	rec := vendorrisk.DefaultRecommender()
+	rec := defaultRecommender(t)
 	tests := []struct {
 		name        string
 		in          vendorrisk.EventInput
@@ -134,7 +146,7 @@ func TestRecommendSignals(t *testing.T) {
 }
 
 func TestRecommendReportsRecognisedSignals(t *testing.T) {
-	got := vendorrisk.DefaultRecommender().Recommend(vendorrisk.EventInput{
+	got := defaultRecommender(t).Recommend(vendorrisk.EventInput{
 		Name:    "Outage",
 		Signals: []vendorrisk.Signal{impact("major"), status("identified"), item("2.02"), {Kind: "tweet", Value: "x"}},
 	})
@@ -207,7 +219,7 @@ func TestApplyRecommendation(t *testing.T) {
 
 // The whole path a poll takes: observation → event → recommendation → level.
 func TestRecommendObservedEvent(t *testing.T) {
-	var r vendorrisk.Recommender = vendorrisk.DefaultRecommender()
+	var r vendorrisk.Recommender = defaultRecommender(t)
 	ev, err := vendorrisk.NewObservedEvent(vendorURN, vendorrisk.SourceStatusPage, vendorrisk.Observation{
 		ExternalID: "statuspage:kx3qz7v1m0pd", Name: "API outage in us-east-1",
 		Signals: []vendorrisk.Signal{impact("major"), status("identified")},
