@@ -697,7 +697,7 @@ func TestVendorSources(t *testing.T) {
 			}
 			return len(items)
 		}
-		wantNews := count(source.ParseFeed(fixture(t, "feed_rss.xml"), source.FeedFilter{VendorName: "Acme Cloud", Keywords: source.DefaultFeedKeywords()}))
+		wantNews := count(source.ParseFeed(fixture(t, "feed_rss.xml"), source.FeedFilter{VendorName: "Acme Cloud", Keywords: vendorrisk.FeedKeywords(e.App.Text)}))
 		wantNewsroom := count(source.ParseFeed(fixture(t, "feed_atom.xml"), source.FeedFilter{}))
 		wantFilings := count(source.ParseEDGARSubmissions(fixture(t, "edgar_submissions.json")))
 		allNews := count(source.ParseFeed(fixture(t, "feed_rss.xml"), source.FeedFilter{}))

@@ -369,7 +369,11 @@ func (a *App) pollSource(ctx context.Context, f *source.Fetcher, spaceID int64, 
 		return res, err
 	}
 	cfg := source.Source{Type: src.Type, URL: src.URL, VendorName: v.Name, Keywords: src.Keywords}
-	if src.Keywords != nil && len(src.Keywords) == 0 {
+	switch {
+	case src.Keywords == nil:
+		// The phrases of the engine's vendor-event rules, --rules included.
+		cfg.Keywords = vendorrisk.FeedKeywords(a.Text)
+	case len(src.Keywords) == 0:
 		cfg.VendorName = "" // an empty keyword list keeps every item: the feed is about the vendor already
 	}
 	items, err := f.Poll(ctx, cfg)

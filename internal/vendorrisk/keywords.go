@@ -1,6 +1,7 @@
 package vendorrisk
 
 import (
+	"slices"
 	"strings"
 	"unicode"
 
@@ -19,22 +20,31 @@ type TextSignals func(text string) []Signal
 // phrases are split into words (runs of letters, digits and combining marks),
 // and a phrase matches a run of consecutive words: "chapter 11" matches
 // "Chapter 11" and "chapter-11" but not "chapter 110", and "layoffs" does not
-// match "playoffs". Matching is one pass over the words with a lookup by
-// first word, so its cost is linear in the text for a fixed phrase list and
-// nothing can backtrack.
+// match "playoffs". A phrase ending in "*" takes its last word as a prefix,
+// as the text engine's phrases do: "exfiltrat*" matches "exfiltrated".
+// Matching is one pass over the words with a lookup by first word (phrases
+// that are one prefix are tried on every word), so its cost is linear in the
+// text for a fixed phrase list and nothing can backtrack.
 type PhraseIndex struct {
-	phrases [][]string
-	byFirst map[string][]int
+	phrases  [][]string
+	prefix   []bool // the phrase's last word is a prefix
+	byFirst  map[string][]int
+	prefixes []int // one-word prefix phrases
 }
 
 // NewPhraseIndex indexes phrases. A phrase with no words (empty or only
 // punctuation) never matches.
 func NewPhraseIndex(phrases []string) *PhraseIndex {
-	p := &PhraseIndex{phrases: make([][]string, len(phrases)), byFirst: map[string][]int{}}
+	p := &PhraseIndex{phrases: make([][]string, len(phrases)), prefix: make([]bool, len(phrases)), byFirst: map[string][]int{}}
 	for i, ph := range phrases {
 		w := words(ph)
 		p.phrases[i] = w
-		if len(w) > 0 {
+		p.prefix[i] = strings.HasSuffix(strings.TrimSpace(ph), "*") && len(w) > 0
+		switch {
+		case len(w) == 0:
+		case len(w) == 1 && p.prefix[i]:
+			p.prefixes = append(p.prefixes, i)
+		default:
 			p.byFirst[w[0]] = append(p.byFirst[w[0]], i)
 		}
 	}
@@ -66,13 +76,28 @@ func (p *PhraseIndex) Contains(text string) bool {
 func (p *PhraseIndex) scan(text string, hit func(int) bool) {
 	w := words(text)
 	for pos, first := range w {
+		for _, i := range p.prefixes {
+			if strings.HasPrefix(first, p.phrases[i][0]) && !hit(i) {
+				return
+			}
+		}
 		for _, i := range p.byFirst[first] {
 			ph := p.phrases[i]
-			if pos+len(ph) <= len(w) && equalWords(w[pos:pos+len(ph)], ph) && !hit(i) {
+			if pos+len(ph) <= len(w) && p.matchesAt(w[pos:pos+len(ph)], i) && !hit(i) {
 				return
 			}
 		}
 	}
+}
+
+// matchesAt reports whether the words w are phrase i.
+func (p *PhraseIndex) matchesAt(w []string, i int) bool {
+	ph := p.phrases[i]
+	last := len(ph) - 1
+	if p.prefix[i] {
+		return equalWords(w[:last], ph[:last]) && strings.HasPrefix(w[last], ph[last])
+	}
+	return equalWords(w, ph)
 }
 
 func equalWords(a, b []string) bool {
@@ -169,4 +194,29 @@ func EngineSignals(e *textrisk.Engine) TextSignals {
 		}
 		return out
 	}
+}
+
+// FeedKeywords are the phrases a news item is kept for when its source sets
+// no keywords: the phrases of e's vendor-event rules (the built-in pack's
+// and any an operator adds with riskd serve --rules), so an item that trips
+// a risk rule is kept even when it names the vendor only by a product or
+// brand. It is a coarse filter (whole words, no negation); the recommender
+// judges what it keeps. A rule matched only by sequences of terms adds
+// nothing here (a term alone would keep far too much): a source that needs
+// it sets its own keywords.
+func FeedKeywords(e *textrisk.Engine) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, r := range e.Rules() {
+		if !slices.Contains(r.Scenarios, textrisk.VendorEvent) {
+			continue
+		}
+		for _, ph := range r.Match.Phrases {
+			if !seen[ph] {
+				seen[ph] = true
+				out = append(out, ph)
+			}
+		}
+	}
+	return out
 }

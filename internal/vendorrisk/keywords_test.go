@@ -34,6 +34,16 @@ func TestPhraseIndex(t *testing.T) {
 		{"--", "-- --", false},
 		{"outage", "", false},
 		{"long phrase here", "long phrase", false},
+		// A trailing "*" makes the last word a prefix.
+		{"exfiltrat*", "Data was exfiltrated overnight", true},
+		{"exfiltrat*", "EXFILTRATION", true},
+		{"exfiltrat*", "exfil tools", false},
+		{"exfiltrat*", "pre-exfiltration", true}, // "pre" and "exfiltration" are words
+		{"exfiltrat*", "preexfiltration", false},
+		{"data leak*", "data leakage prevention", true},
+		{"data leak*", "data lake", false},
+		{"data leak*", "leakage of data", false},
+		{"*", "anything", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.phrase+"/"+tt.text, func(t *testing.T) {
@@ -273,6 +283,59 @@ rules:
 	if rec.Level != vendorrisk.LevelHigh || rec.Explanation != want {
 		t.Fatalf("got %s %q, want %q", rec.Level, rec.Explanation, want)
 	}
+	// The news filter's default keywords follow the same rules: the
+	// operator's phrases are in, the disabled rule's are out.
+	kw := vendorrisk.FeedKeywords(e)
+	for _, p := range []string{"forced labour", "forced labor", "on strike", "breach"} {
+		if !slices.Contains(kw, p) {
+			t.Errorf("feed keywords lack %q", p)
+		}
+	}
+	if slices.Contains(kw, "layoffs") {
+		t.Error("feed keywords keep a disabled rule's phrase")
+	}
+}
+
+// The default news filter keeps every item the vendor-event rules would
+// flag: each mustFire example of those rules passes it. Compliance rules
+// (other scenarios) add nothing to it.
+func TestFeedKeywordsCoverVendorEventRules(t *testing.T) {
+	e := engine(t)
+	kw := vendorrisk.FeedKeywords(e)
+	index := vendorrisk.NewPhraseIndex(kw)
+	n := 0
+	for _, r := range e.Rules() {
+		vendorRule := slices.Contains(r.Scenarios, textrisk.VendorEvent)
+		for _, ph := range r.Match.Phrases {
+			if !vendorRule && slices.Contains(kw, ph) && !sharedWithVendorRule(e, ph) {
+				t.Errorf("compliance rule %s's phrase %q is a feed keyword", r.ID, ph)
+			}
+		}
+		if !vendorRule {
+			continue
+		}
+		for _, ex := range r.Examples.MustFire {
+			n++
+			if !index.Contains(ex) {
+				t.Errorf("rule %s: %q passes no default feed keyword", r.ID, ex)
+			}
+		}
+	}
+	if n == 0 || len(kw) == 0 {
+		t.Fatal("no vendor-event rules")
+	}
+	if len(slices.Compact(slices.Sorted(slices.Values(kw)))) != len(kw) {
+		t.Fatal("feed keywords repeat a phrase")
+	}
+}
+
+func sharedWithVendorRule(e *textrisk.Engine, phrase string) bool {
+	for _, r := range e.Rules() {
+		if slices.Contains(r.Scenarios, textrisk.VendorEvent) && slices.Contains(r.Match.Phrases, phrase) {
+			return true
+		}
+	}
+	return false
 }
 
 func FuzzPhraseIndex(f *testing.F) {

@@ -26,39 +26,6 @@ type FeedFilter struct {
 	Keywords   []string
 }
 
-// DefaultFeedKeywords are the phrases a news item is kept for when the
-// source sets no keywords: the words the vendor-event rules of the text
-// engine look for (internal/textrisk/packs/80-vendor-events.yaml), so an
-// item that trips a risk rule is kept even when it names the vendor only by
-// a product or brand. This is a coarse filter (whole words, no negation);
-// the recommender judges what it keeps. A test checks that every mustFire
-// example of those rules passes it.
-func DefaultFeedKeywords() []string {
-	return []string{
-		"breach", "breaches", "breached",
-		"ransomware",
-		"exfiltration", "exfiltrated", "exfiltrate",
-		"data leak", "data leaks", "data leaked", "leaked data",
-		"unauthorized access", "unauthorised access",
-		"cyberattack", "cyberattacks", "cyber attack", "cyber attacks",
-		"security incident", "cybersecurity incident",
-		"vulnerability", "vulnerabilities", "zero day",
-		"sanctions", "export controls",
-		"ofac", "sdn list", "specially designated nationals",
-		"bankruptcy", "bankrupt", "bankruptcies",
-		"chapter 11", "chapter 7",
-		"insolvency", "insolvent", "receivership",
-		"going concern",
-		"lawsuit", "lawsuits", "class action", "sued",
-		"fined", "regulatory fine",
-		"layoffs", "layoff", "laid off", "job cuts", "workforce reduction",
-		"acquired by", "to acquire", "merger",
-		"outage", "outages", "service disruption", "downtime",
-		"degradation", "degraded", "elevated error rates", "increased latency",
-		"maintenance",
-	}
-}
-
 // maxDerivedNameLen bounds a name made from an untitled item's summary.
 const maxDerivedNameLen = 120
 

@@ -25,8 +25,9 @@ type Source struct {
 	// URL is the status page's base URL (STATUS_PAGE), the feed's URL
 	// (NEWS) or the EDGAR submissions JSON URL (SEC_FILING).
 	URL string
-	// VendorName and Keywords filter NEWS items; nil Keywords means the
-	// phrases of the built-in keyword pack.
+	// VendorName and Keywords filter NEWS items (FeedFilter); the vendor
+	// risk use case passes vendorrisk.FeedKeywords when the source sets
+	// none.
 	VendorName string
 	Keywords   []string
 }
@@ -38,11 +39,7 @@ func (f *Fetcher) Poll(ctx context.Context, s Source) ([]Item, error) {
 	case vendorrisk.SourceStatusPage:
 		return f.StatusPage(ctx, s.URL)
 	case vendorrisk.SourceNews:
-		kw := s.Keywords
-		if kw == nil {
-			kw = DefaultFeedKeywords()
-		}
-		return f.Feed(ctx, s.URL, FeedFilter{VendorName: s.VendorName, Keywords: kw})
+		return f.Feed(ctx, s.URL, FeedFilter{VendorName: s.VendorName, Keywords: s.Keywords})
 	case vendorrisk.SourceSECFiling:
 		return f.SECFilings(ctx, s.URL)
 	}
