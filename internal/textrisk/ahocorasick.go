@@ -187,12 +187,13 @@ func (a *automaton) scan(text []byte, hits []rawHit, lanes *[streams][]uint64) [
 	// Run the four walks in lockstep over the shortest common length, then
 	// finish each alone. Output states are frequent (every common word of
 	// a rule is an anchor) and unpredictable, so the lockstep loop does not
-	// branch on them: it always writes the candidate hit and advances the
-	// lane's index by one only for an output state. A candidate is one
-	// word, the state and the step (the same for all four walks; the
-	// position in the text is worked out afterwards): one store per walk
-	// and byte, and few enough live values for the loop to keep them in
-	// registers.
+	// branch on each walk's: one test (the OR of the four states' low bits)
+	// skips the steps where no walk is in one, about three in four on
+	// prose, and otherwise it writes all four candidate hits and advances
+	// each walk's index by one only for an output state. A candidate is
+	// one word, the state and the step (the same for all four walks; the
+	// position in the text is worked out afterwards). Stores, not loads,
+	// bounded this loop: skipping them is what pays.
 	delta, class := a.delta, &a.class
 	steps := n
 	for k := 0; k < streams; k++ {
@@ -212,6 +213,9 @@ func (a *automaton) scan(text []byte, hits []rawHit, lanes *[streams][]uint64) [
 		s1 = delta[s1+uint32(class[t1[i]])]
 		s2 = delta[s2+uint32(class[t2[i]])]
 		s3 = delta[s3+uint32(class[t3[i]])]
+		if (s0|s1|s2|s3)&1 == 0 {
+			continue
+		}
 		step := uint64(i) << 32
 		b0[n0] = step | uint64(s0)
 		b1[n1] = step | uint64(s1)
