@@ -12,11 +12,12 @@ import (
 type automaton struct {
 	class [256]uint8
 	nc    int // number of classes
-	// delta[s+c] is the next state (premultiplied by nc) from state s
-	// (premultiplied) on class c.
+	// delta[s+c] is the next state from state s on class c. A state's
+	// number is the index of its row in delta, and the number of a state
+	// that ends at least one pattern is odd (see buildAutomaton): the hot
+	// loop's output test is then one AND, and its result the count to add.
 	delta []uint32
-	// States at or above firstOut (premultiplied) end at least one pattern;
-	// renumbering them last makes the hot loop's output test one comparison.
+	// Output states are numbered last, from firstOut on.
 	firstOut uint32
 	// outs[outIndex(s)] lists the patterns ending in state s, longest
 	// first, including those reached through failure links.
@@ -26,7 +27,7 @@ type automaton struct {
 	outMul  uint64  // see outIndex
 }
 
-// rawHit is a visit to output state state (premultiplied) ending at byte
+// rawHit is a visit to output state state ending at byte
 // end (exclusive): an occurrence of each pattern in a.outs for that state.
 type rawHit struct {
 	state uint32
@@ -40,8 +41,8 @@ func sameClass(c byte) byte {
 	return c
 }
 
-// maxTable bounds states × classes: premultiplied state numbers must stay
-// below 1<<31 (see isOut), and a table that size is already 4 GiB.
+// maxTable bounds the table's entries: state numbers must fit in uint32,
+// and a table that size is already 4 GiB.
 const maxTable = 1 << 30
 
 // buildAutomaton compiles patterns (non-empty byte strings) into a DFA.
@@ -82,7 +83,7 @@ func buildAutomaton(patterns [][]byte) (*automaton, error) {
 		own[s] = append(own[s], int32(id))
 	}
 	states := len(own)
-	if states*nc > maxTable {
+	if states*(nc+2) > maxTable {
 		return nil, fmt.Errorf("rule packs too large: %d automaton states × %d byte classes", states, nc)
 	}
 
@@ -132,18 +133,30 @@ func buildAutomaton(patterns [][]byte) (*automaton, error) {
 		}
 	}
 	a.outs = make([][]int32, states-int(firstOut))
-	a.delta = make([]uint32, states*nc)
+	// Rows are w entries apart, w even and above nc, and an output state's
+	// row starts one entry late: its number, the row's start, is then odd
+	// (the spare entries are never read).
+	w := (nc + 2) &^ 1
+	num := func(s int) uint32 {
+		v := uint32(s * w)
+		if s >= int(firstOut) {
+			v++
+		}
+		return v
+	}
+	a.delta = make([]uint32, states*w)
 	for s := 0; s < states; s++ {
 		ns := int(order[s])
-		for c := 0; c < nc; c++ {
-			a.delta[ns*nc+c] = uint32(int(order[delta[s*nc+c]]) * nc)
+		row := a.delta[num(ns):][:nc]
+		for c := range row {
+			row[c] = num(int(order[delta[s*nc+c]]))
 		}
 		if ns >= int(firstOut) {
 			a.outs[ns-int(firstOut)] = outs[s]
 		}
 	}
-	a.firstOut = uint32(int(firstOut) * nc)
-	a.outMul = (1<<32 + uint64(nc) - 1) / uint64(nc)
+	a.firstOut = num(int(firstOut))
+	a.outMul = (1<<32 + uint64(w) - 1) / uint64(w)
 	return a, nil
 }
 
@@ -174,13 +187,14 @@ func (a *automaton) scan(text []byte, hits []rawHit, lanes *[streams][]uint64) [
 	// Run the four walks in lockstep over the shortest common length, then
 	// finish each alone. Output states are frequent (every common word of
 	// a rule is an anchor) and unpredictable, so the lockstep loop does not
-	// branch on them: it always writes the candidate hit and advances the
-	// lane's index by one only for an output state. A candidate is one
-	// word, the state and the step (the same for all four walks; the
-	// position in the text is worked out afterwards): one store per walk
-	// and byte, and few enough live values for the loop to keep them in
-	// registers.
-	delta, class, first := a.delta, &a.class, a.firstOut
+	// branch on each walk's: one test (the OR of the four states' low bits)
+	// skips the steps where no walk is in one, about three in four on
+	// prose, and otherwise it writes all four candidate hits and advances
+	// each walk's index by one only for an output state. A candidate is
+	// one word, the state and the step (the same for all four walks; the
+	// position in the text is worked out afterwards). Stores, not loads,
+	// bounded this loop: skipping them is what pays.
+	delta, class := a.delta, &a.class
 	steps := n
 	for k := 0; k < streams; k++ {
 		steps = min(steps, bounds[k+1]-starts[k])
@@ -199,15 +213,18 @@ func (a *automaton) scan(text []byte, hits []rawHit, lanes *[streams][]uint64) [
 		s1 = delta[s1+uint32(class[t1[i]])]
 		s2 = delta[s2+uint32(class[t2[i]])]
 		s3 = delta[s3+uint32(class[t3[i]])]
+		if (s0|s1|s2|s3)&1 == 0 {
+			continue
+		}
 		step := uint64(i) << 32
 		b0[n0] = step | uint64(s0)
 		b1[n1] = step | uint64(s1)
 		b2[n2] = step | uint64(s2)
 		b3[n3] = step | uint64(s3)
-		n0 += isOut(s0, first)
-		n1 += isOut(s1, first)
-		n2 += isOut(s2, first)
-		n3 += isOut(s3, first)
+		n0 += int(s0 & 1)
+		n1 += int(s1 & 1)
+		n2 += int(s2 & 1)
+		n3 += int(s3 & 1)
 	}
 	ns := [streams]int{n0, n1, n2, n3}
 	st := [streams]uint32{s0, s1, s2, s3}
@@ -225,28 +242,23 @@ func (a *automaton) scan(text []byte, hits []rawHit, lanes *[streams][]uint64) [
 	return hits
 }
 
-// isOut is 1 for an output state, 0 otherwise, computed without a branch:
-// states and firstOut are below 1<<31, so s-first wraps to a value with the
-// top bit set exactly when s < first.
-func isOut(s, first uint32) int { return int((s-first)>>31) ^ 1 }
-
 const streams = 4
 
 // continueRange walks text[from:to] from state s, reporting hits that end
 // after report.
 func (a *automaton) continueRange(text []byte, s uint32, from, report, to int, hits []rawHit) []rawHit {
-	delta, class, first := a.delta, &a.class, a.firstOut
+	delta, class := a.delta, &a.class
 	for i := from; i < to; i++ {
 		s = delta[s+uint32(class[text[i]])]
-		if s >= first && i+1 > report {
+		if s&1 != 0 && i+1 > report {
 			hits = append(hits, rawHit{state: s, end: i + 1})
 		}
 	}
 	return hits
 }
 
-// outIndex numbers output state s (premultiplied) from 0, dividing by nc
-// with a multiply: s-firstOut is an exact multiple of nc, and for those the
+// outIndex numbers output state s from 0, dividing by the row width with a
+// multiply: s-firstOut is an exact multiple of it, and for those the
 // rounded-up reciprocal gives the exact quotient.
 func (a *automaton) outIndex(s uint32) uint32 {
 	return uint32(uint64(s-a.firstOut) * a.outMul >> 32)

@@ -144,10 +144,58 @@ func (e *Engine) Analyze(text string, scenario Scenario) Result {
 		clear(sc.applied)
 		sc.epoch = 1
 	}
-	// First pass: verify anchors and note which clause terms occur. Most
-	// hits are common words ("must", "do not") of sequences whose other
-	// terms never show up; only rules with a complete clause go on, and
-	// conditional rules whose disclosure appears anywhere drop out.
+	liveRules := e.findPhrases(sc, scenario, t)
+	hits := e.ruleHits(sc, scenario, liveRules)
+	for _, r := range sc.blocks {
+		sc.blocked[r] = false
+	}
+	sc.blocks = sc.blocks[:0]
+	for _, slot := range sc.touched {
+		sc.seen[slot] = 0
+	}
+	sc.touched = sc.touched[:0]
+	sc.hits = hits
+	if len(hits) == 0 {
+		return res
+	}
+	hits = sc.sortHits(hits)
+	var weights []float64
+	for a := 0; a < len(hits); {
+		b := a + 1
+		for b < len(hits) && e.roleRule[hits[b].role] == e.roleRule[hits[a].role] {
+			b++
+		}
+		if f, ok := e.evaluate(sc, text, hits[a:b]); ok {
+			res.Findings = append(res.Findings, f)
+			weights = append(weights, f.Weight)
+		}
+		a = b
+	}
+	res.RiskScore = Score(weights...)
+	res.Band = Band(res.RiskScore)
+	slices.SortFunc(res.Findings, func(x, y Finding) int {
+		if c := cmp.Compare(x.Priority.rank(), y.Priority.rank()); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(y.Weight, x.Weight); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(x.Citations[0].Chunks[0].StartOffset, y.Citations[0].Chunks[0].StartOffset); c != 0 {
+			return c
+		}
+		return cmp.Compare(x.RuleID, y.RuleID)
+	})
+	return res
+}
+
+// findPhrases is Analyze's first pass over the automaton's hits: it
+// verifies each candidate phrase in place, records the phrase hits in
+// sc.phits and notes which clause terms occur. Most hits are common words
+// ("must", "do not") of sequences whose other terms never show up; it
+// returns the rules with a complete clause (some of which a disclosure
+// found anywhere blocks: see sc.blocks).
+func (e *Engine) findPhrases(sc *scratch, scenario Scenario, t []byte) []int32 {
+	ac := e.ac[scenario]
 	phits := sc.phits[:0]
 	liveRules := sc.lives[:0]
 	cands, candFirst := e.cands[scenario], e.candFirst[scenario]
@@ -200,39 +248,52 @@ func (e *Engine) Analyze(text string, scenario Scenario) Result {
 			phits = append(phits, phraseHit{phrase: pi, sent: int32(sent), start: s, end: end})
 			// What follows only sets flags; a phrase that occurred
 			// before in this text has set them all already.
-			if sc.applied[pi] == sc.epoch {
-				continue
-			}
-			sc.applied[pi] = sc.epoch
-			for _, u := range uses[useFirst[pi]:useFirst[pi+1]] {
-				switch u.kind {
-				case useTerm:
-					if sc.seen[u.slot] == 0 {
-						sc.touched = append(sc.touched, u.slot)
-					}
-					sc.seen[u.slot] |= 1 << u.term
-					if sc.seen[u.slot] == e.full[u.slot] && !sc.live[u.rule] {
-						sc.live[u.rule] = true
-						liveRules = append(liveRules, u.rule)
-					}
-				case useRequire:
-					if e.rules[u.rule].within == 0 && !sc.blocked[u.rule] {
-						sc.blocked[u.rule] = true
-						sc.blocks = append(sc.blocks, u.rule)
-					}
-				}
+			if sc.applied[pi] != sc.epoch {
+				sc.applied[pi] = sc.epoch
+				liveRules = e.notePhrase(sc, uses[useFirst[pi]:useFirst[pi+1]], liveRules)
 			}
 		}
 	}
+	sc.phits = phits
+	return liveRules
+}
+
+// notePhrase notes the first occurrence of a phrase with these uses: the
+// clause terms it completes, adding the rules that now have a complete
+// clause to liveRules, and the conditional rules its disclosure blocks.
+func (e *Engine) notePhrase(sc *scratch, uses []use, liveRules []int32) []int32 {
+	for _, u := range uses {
+		switch u.kind {
+		case useTerm:
+			if sc.seen[u.slot] == 0 {
+				sc.touched = append(sc.touched, u.slot)
+			}
+			sc.seen[u.slot] |= 1 << u.term
+			if sc.seen[u.slot] == e.full[u.slot] && !sc.live[u.rule] {
+				sc.live[u.rule] = true
+				liveRules = append(liveRules, u.rule)
+			}
+		case useRequire:
+			if e.rules[u.rule].within == 0 && !sc.blocked[u.rule] {
+				sc.blocked[u.rule] = true
+				sc.blocks = append(sc.blocks, u.rule)
+			}
+		}
+	}
+	return liveRules
+}
+
+// ruleHits is Analyze's second pass, for candidate rules only: the hits of
+// the terms of complete clauses, and of every exception and disclosure.
+// Phrases no candidate rule uses, most of them, are passed over without
+// looking at their uses.
+func (e *Engine) ruleHits(sc *scratch, scenario Scenario, liveRules []int32) []ruleHit {
+	uses, useFirst := e.uses[scenario], e.useFirst[scenario]
 	hits := sc.hits[:0]
 	if len(liveRules) > 0 {
 		for _, r := range sc.blocks {
 			sc.live[r] = false
 		}
-		// Second pass, for candidate rules only: the terms of complete
-		// clauses, and every exception and disclosure. Phrases no
-		// candidate rule uses, most of them, are passed over without
-		// looking at their uses.
 		for _, r := range liveRules {
 			if sc.live[r] {
 				for _, p := range e.rulePhrases[r] {
@@ -240,7 +301,7 @@ func (e *Engine) Analyze(text string, scenario Scenario) Result {
 				}
 			}
 		}
-		for _, h := range phits {
+		for _, h := range sc.phits {
 			if !sc.relevant[h.phrase] {
 				continue
 			}
@@ -257,46 +318,8 @@ func (e *Engine) Analyze(text string, scenario Scenario) Result {
 			}
 		}
 	}
-	for _, r := range sc.blocks {
-		sc.blocked[r] = false
-	}
-	sc.blocks = sc.blocks[:0]
-	for _, slot := range sc.touched {
-		sc.seen[slot] = 0
-	}
-	sc.touched = sc.touched[:0]
-	sc.phits, sc.lives, sc.hits = phits, liveRules, hits
-	if len(hits) == 0 {
-		return res
-	}
-	hits = sc.sortHits(hits)
-	var weights []float64
-	for a := 0; a < len(hits); {
-		b := a + 1
-		for b < len(hits) && e.roleRule[hits[b].role] == e.roleRule[hits[a].role] {
-			b++
-		}
-		if f, ok := e.evaluate(sc, text, hits[a:b]); ok {
-			res.Findings = append(res.Findings, f)
-			weights = append(weights, f.Weight)
-		}
-		a = b
-	}
-	res.RiskScore = Score(weights...)
-	res.Band = Band(res.RiskScore)
-	slices.SortFunc(res.Findings, func(x, y Finding) int {
-		if c := cmp.Compare(x.Priority.rank(), y.Priority.rank()); c != 0 {
-			return c
-		}
-		if c := cmp.Compare(y.Weight, x.Weight); c != 0 {
-			return c
-		}
-		if c := cmp.Compare(x.Citations[0].Chunks[0].StartOffset, y.Citations[0].Chunks[0].StartOffset); c != 0 {
-			return c
-		}
-		return cmp.Compare(x.RuleID, y.RuleID)
-	})
-	return res
+	sc.lives = liveRules
+	return hits
 }
 
 // sortHits orders hits by role, then position. Roles number rules in

@@ -2,6 +2,7 @@ package textrisk
 
 import (
 	"encoding/binary"
+	"math/bits"
 	"sort"
 	"unicode"
 	"unicode/utf8"
@@ -126,35 +127,47 @@ func normalize(n *normText, src string) {
 			prev = buf[j-1]
 		}
 	fast:
-		// Eight bytes at a time while the byte-by-byte loop below would
-		// copy all eight without leaving it: each is an ASCII letter,
-		// digit or space, and no space follows a space or a "t". The
-		// word is handled as eight 7-bit lanes: once no byte has its top
-		// bit set, adding a constant below 0x80 to every lane carries
-		// into no other lane. Then byte by byte up to the next block.
+		// Eight bytes at a time, as far as the byte-by-byte loop below
+		// would copy them without leaving it: ASCII letters, digits and
+		// spaces, but no space after a space or a "t". The word is
+		// handled as eight 7-bit lanes: adding a constant below 0x80 to
+		// every lane carries only into higher lanes, so the lanes below
+		// the first byte that needs care (the only ones used) come out
+		// right whatever follows. The block is written whole; only the
+		// bytes before that one count.
 		for i+8 <= len(src) && j+8 <= len(buf) {
 			b := src[i : i+8]
 			w := uint64(b[0]) | uint64(b[1])<<8 | uint64(b[2])<<16 | uint64(b[3])<<24 |
 				uint64(b[4])<<32 | uint64(b[5])<<40 | uint64(b[6])<<48 | uint64(b[7])<<56
-			if w&highs != 0 {
-				break
-			}
 			folded := w | 0x20*ones
 			letter := inRange(folded, 'a', 'z')
 			space := equal(w, ' ')
-			if letter|inRange(w, '0', '9')|space != highs {
-				break
-			}
-			if space&((space|equal(folded, 't'))<<8) != 0 || (space&0x80 != 0 && careAfter[prev] != 0) {
-				break
+			care := (w | ^(letter | inRange(w, '0', '9') | space)) & highs
+			care |= space & ((space | equal(folded, 't')) << 8)
+			if careAfter[prev] != 0 {
+				care |= space & 0x80
 			}
 			w |= letter >> 2
 			binary.LittleEndian.PutUint64(buf[j:j+8], w)
+			if care != 0 {
+				k := bits.TrailingZeros64(care) >> 3
+				if k > 0 {
+					prev = byte(w >> (8*k - 8))
+				}
+				i += k
+				j += k
+				break
+			}
 			prev = byte(w >> 56)
 			i += 8
 			j += 8
 		}
-		for stop := min(i+8, len(src)); i < stop && j < len(buf); {
+		// Byte by byte: the byte the block stopped at, or the last few.
+		stop := len(src)
+		if i+8 <= len(src) {
+			stop = i + 1
+		}
+		for i < stop && j < len(buf) {
 			c := src[i]
 			if careful[c]|(careAfter[prev]&follows[c]) != 0 {
 				goto slow
