@@ -403,6 +403,25 @@ func scanCustomers(rows *sql.Rows) ([]CustomerRecord, error) {
 	return list, decodeDocs(list, docs)
 }
 
+// decodeDoc decodes a stored document: customer.DecodeDoc takes what the
+// store writes, encoding/json the rest.
+func decodeDoc(b []byte) (customerDoc, error) {
+	c, crps, ids, ok := customer.DecodeDoc(b)
+	if !ok {
+		var d customerDoc
+		err := json.Unmarshal(b, &d)
+		return d, err
+	}
+	d := customerDoc{Customer: c}
+	if crps != nil {
+		d.CRPs = make([]PartyCRP, len(crps))
+		for i, p := range crps {
+			d.CRPs[i] = PartyCRP{ID: ids[i], CRP: p}
+		}
+	}
+	return d, nil
+}
+
 // decodeDocs decodes each customer's stored document into list. Decoding
 // is most of the cost of a page of customers (a re-scoring batch reads a
 // thousand), so a long page is decoded on every core.
@@ -411,8 +430,8 @@ func decodeDocs(list []CustomerRecord, docs [][]byte) error {
 	failed := make([]error, workers)
 	decode := func(w int) {
 		for i := w; i < len(list); i += workers {
-			var d customerDoc
-			if err := json.Unmarshal(docs[i], &d); err != nil {
+			d, err := decodeDoc(docs[i])
+			if err != nil {
 				failed[w] = fmt.Errorf("stored customer %d: %w", list[i].ID, err)
 				return
 			}
@@ -440,8 +459,8 @@ func (s *Store) CustomerRevision(ctx context.Context, q Q, spaceID, id int64, re
 	if err != nil {
 		return customer.Customer{}, nil, err
 	}
-	var d customerDoc
-	if err := json.Unmarshal([]byte(doc), &d); err != nil {
+	d, err := decodeDoc([]byte(doc))
+	if err != nil {
 		return customer.Customer{}, nil, fmt.Errorf("stored customer revision: %w", err)
 	}
 	return d.Customer, d.CRPs, nil
