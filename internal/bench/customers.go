@@ -24,9 +24,10 @@ import (
 // load test).
 //
 // The 1,000,000 customers go in with bulk INSERTs (insertRows) straight
-// into the family's tables (migration 00007_customers), in this file, each
-// as the store writes a customer created through the API: the customers
-// row, its first revision and its first assessment. The activation goes
+// into the family's tables (migrations 00007_customers and
+// 00008_customer_docs), in this file, each as the store writes a customer
+// created through the API: the customers row, its document, its first
+// revision and its first assessment. The activation goes
 // through the API as an operator does it: a draft written by one admin
 // token, activated by another (four eyes).
 func customerScenarios() []scenario {
@@ -376,7 +377,7 @@ func seedCustomers(ctx context.Context, e *env, n int) error {
 	actor, actorName := e.actorID, "bench"
 	var b strings.Builder
 
-	err = insertRows(ctx, st, "customers", []string{"space_id", "id", "reference_id", "revision", "doc", "created_at", "updated_at",
+	err = insertRows(ctx, st, "customers", []string{"space_id", "id", "reference_id", "revision", "created_at", "updated_at",
 		"created_by", "created_by_name", "updated_by", "updated_by_name", "rating", "approval_status", "methodology_version", "next_review_at"}, n,
 		func(i int) ([]any, error) {
 			v, vals := &variants[i%len(variants)], ids(i)
@@ -385,8 +386,16 @@ func seedCustomers(ctx context.Context, e *env, n int) error {
 			if i%4 == 3 {
 				status = customer.Accepted
 			}
-			return []any{e.space.ID, first + 3*int64(i), vals[3], 1, v.doc.fill(&b, vals), at, at,
+			return []any{e.space.ID, first + 3*int64(i), vals[3], 1, at, at,
 				actor, actorName, actor, actorName, string(v.rating), string(status), 1, v.nextReviewAt}, nil
+		})
+	if err != nil {
+		return err
+	}
+	err = insertRows(ctx, st, "customer_docs", []string{"space_id", "customer_id", "doc"}, n,
+		func(i int) ([]any, error) {
+			v, vals := &variants[i%len(variants)], ids(i)
+			return []any{e.space.ID, first + 3*int64(i), v.doc.fill(&b, vals)}, nil
 		})
 	if err != nil {
 		return err
@@ -433,7 +442,7 @@ func seedCustomers(ctx context.Context, e *env, n int) error {
 	if err := checkSeeded(ctx, st, e.space.ID, first, sc, kinds); err != nil {
 		return err
 	}
-	return analyze(ctx, st, "customers", "customer_revisions", "customer_assessments")
+	return analyze(ctx, st, "customers", "customer_docs", "customer_revisions", "customer_assessments")
 }
 
 // makeVariant scores a kind of customer once, with placeholders for what
@@ -489,8 +498,8 @@ func checkSeeded(ctx context.Context, st *store.Store, spaceID, first int64, sc 
 			return fmt.Errorf("seeded customer %d: %w", id, err)
 		}
 		var doc, risk string
-		err = st.Reader().QueryRowContext(ctx, `SELECT c.doc, a.risk FROM customers c JOIN customer_assessments a
-			ON a.space_id = c.space_id AND a.customer_id = c.id WHERE c.space_id = $1 AND c.id = $2`, spaceID, id).Scan(&doc, &risk)
+		err = st.Reader().QueryRowContext(ctx, `SELECT d.doc, a.risk FROM customer_docs d JOIN customer_assessments a
+			ON a.space_id = d.space_id AND a.customer_id = d.customer_id WHERE d.space_id = $1 AND d.customer_id = $2`, spaceID, id).Scan(&doc, &risk)
 		if err != nil {
 			return fmt.Errorf("seeded customer %d: %w", id, err)
 		}

@@ -20,11 +20,18 @@ import (
 // (missing_count, each trace's component name, weight and score) is
 // rebuilt.
 //
-//	{"f":1,"c":{comments},"s":[13 component scores],"w":[13 weights, primary_weight],
+//	{"f":2,"c":{comments},"w":[13 weights, primary_weight],
 //	 "m":[missing inputs],"k":[{rule,party,floor}],"e":[[input,basis,factor]×13]}
-
-// compactFormat is the version of the stored form, for a later change.
-const compactFormat = 1
+//
+// Format 2 rebuilds each component score as weight × factor, which is how
+// the scorer computes it; a result whose scores are not that (none the
+// scorer makes) is written in format 1, which keeps them after "c" as
+// "s":[13 component scores]. Format 1 was the only one until scores, at
+// full precision the longest part of the form, were dropped from it.
+const (
+	compactFormat       = 2
+	compactFormatScores = 1
+)
 
 var basisCodes = map[Basis]string{
 	BasisTable: "t", BasisUnknown: "u", BasisNoData: "n", BasisMissing: "m", BasisNotApplicable: "a", BasisComputed: "c",
@@ -43,8 +50,18 @@ func EncodeResult(dst []byte, r Result) []byte {
 	if dst == nil {
 		dst = make([]byte, 0, 1024) // a typical stored form is 600–900 bytes
 	}
+	scores := r.ComponentScore.array()
+	w := r.WeightSettings
+	weights := [...]float64{w.CPI, w.FSI, w.FATF, w.OECD, w.FATCA, w.Industry, w.Screening, w.EntityType,
+		w.PaymentModes, w.OnboardingMode, w.OwnershipLayer, w.ProductComplexity, w.IndividualShareholding, w.PrimaryWeight}
+	format := compactFormat
+	for k, s := range scores {
+		if math.Float64bits(s) != math.Float64bits(weights[k]*r.Explanation[k].Factor) {
+			format = compactFormatScores
+		}
+	}
 	dst = append(dst, `{"f":`...)
-	dst = strconv.AppendInt(dst, compactFormat, 10)
+	dst = strconv.AppendInt(dst, int64(format), 10)
 	dst = append(dst, `,"c":{`...)
 	// Comments in a fixed order (by key) so equal results encode equally.
 	keys := slices.Sorted(maps.Keys(r.Comments))
@@ -56,13 +73,13 @@ func EncodeResult(dst []byte, r Result) []byte {
 		dst = append(dst, ':')
 		dst = appendStrings(dst, r.Comments[k])
 	}
-	dst = append(dst, `},"s":`...)
-	scores := r.ComponentScore.array()
-	dst = appendFloats(dst, scores[:])
-	w := r.WeightSettings
+	dst = append(dst, '}')
+	if format == compactFormatScores {
+		dst = append(dst, `,"s":`...)
+		dst = appendFloats(dst, scores[:])
+	}
 	dst = append(dst, `,"w":`...)
-	dst = appendFloats(dst, []float64{w.CPI, w.FSI, w.FATF, w.OECD, w.FATCA, w.Industry, w.Screening, w.EntityType,
-		w.PaymentModes, w.OnboardingMode, w.OwnershipLayer, w.ProductComplexity, w.IndividualShareholding, w.PrimaryWeight})
+	dst = appendFloats(dst, weights[:])
 	dst = append(dst, `,"m":`...)
 	dst = appendStrings(dst, r.MissingInputs)
 	dst = append(dst, `,"k":[`...)
@@ -115,8 +132,13 @@ func DecodeResult(b []byte, score float32, rating Rating, version int) (Result, 
 	if err := json.Unmarshal(b, &c); err != nil {
 		return Result{}, fmt.Errorf("stored assessment: %w", err)
 	}
-	if c.Format != compactFormat || len(c.Scores) != int(nComponents) || len(c.Weights) != int(nComponents)+1 || len(c.Traces) != int(nComponents) {
-		return Result{}, fmt.Errorf("stored assessment: not a format %d result", compactFormat)
+	nScores := int(nComponents)
+	if c.Format == compactFormat {
+		nScores = 0
+	}
+	if c.Format != compactFormat && c.Format != compactFormatScores || len(c.Scores) != nScores || len(c.Weights) != int(nComponents)+1 ||
+		len(c.Traces) != int(nComponents) {
+		return Result{}, fmt.Errorf("stored assessment: not a format %d or %d result", compactFormatScores, compactFormat)
 	}
 	r := Result{Comments: c.Comments, RiskScore: score, RiskRating: rating, MethodologyVersion: version,
 		MissingCount: len(c.Missing), MissingInputs: c.Missing, KnockOuts: make([]KnockOut, len(c.KnockOuts))}
@@ -129,7 +151,6 @@ func DecodeResult(b []byte, score float32, rating Rating, version int) (Result, 
 	var scores, weights [nComponents]float64
 	copy(scores[:], c.Scores)
 	copy(weights[:], c.Weights)
-	r.ComponentScore = componentsOf(scores)
 	w := c.Weights
 	r.WeightSettings = WeightSettings{CPI: w[0], FSI: w[1], FATF: w[2], OECD: w[3], FATCA: w[4], Industry: w[5], Screening: w[6],
 		EntityType: w[7], PaymentModes: w[8], OnboardingMode: w[9], OwnershipLayer: w[10], ProductComplexity: w[11],
@@ -148,9 +169,13 @@ func DecodeResult(b []byte, score float32, rating Rating, version int) (Result, 
 		if !ok {
 			basis = Basis(code)
 		}
+		if c.Format == compactFormat {
+			scores[i] = weights[i] * factor
+		}
 		r.Explanation[i] = Trace{Component: componentNames[i], Input: input, Basis: basis, Factor: factor,
 			Weight: weights[i], Score: scores[i]}
 	}
+	r.ComponentScore = componentsOf(scores)
 	return r, nil
 }
 

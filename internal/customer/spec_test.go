@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"os"
+	"reflect"
 	"slices"
 	"testing"
 
@@ -246,14 +247,38 @@ func TestStoredForm(t *testing.T) {
 	for _, r := range []customer.Result{spec, odd} {
 		checkStoredForm(t, r)
 		full, _ := json.Marshal(r)
-		if stored := customer.EncodeResult(nil, r); len(stored)*2 > len(full) {
+		stored := customer.EncodeResult(nil, r)
+		if len(stored)*2 > len(full) {
 			t.Errorf("stored form %d bytes, API form %d", len(stored), len(full))
 		}
+		if !bytes.HasPrefix(stored, []byte(`{"f":2,`)) || bytes.Contains(stored, []byte(`"s":`)) {
+			t.Errorf("the scorer's result is not stored in format 2, without its scores: %s", stored)
+		}
 	}
-	if _, err := customer.DecodeResult([]byte(`{"f":2}`), 1, customer.Low, 1); err == nil {
+	// A result whose scores are not weight × factor keeps them (format 1).
+	doctored := spec
+	doctored.ComponentScore.CPI += 1e-9
+	doctored.Explanation[0].Score = doctored.ComponentScore.CPI
+	checkStoredForm(t, doctored)
+	if stored := customer.EncodeResult(nil, doctored); !bytes.HasPrefix(stored, []byte(`{"f":1,`)) {
+		t.Errorf("a result with its own scores is not stored in format 1: %s", stored)
+	}
+	// Assessments stored in format 1 before format 2 still read back.
+	low := s.Score(lowRisk(), []customer.CRP{director("SG"), director("RU")}, customer.IDs{Customer: 1234567, CRPs: []int64{1234568, 1234569}})
+	v1 := `{"f":1,"c":{"1234567":[],"1234568":[],"1234569":[]},"s":[0,0,0,0,0,0,0,0,0,0,0,0,3.365384615384616],` +
+		`"w":[10,2.5,10,10,2.5,2.5,20,15,5,5,2.5,5,10,50],"m":[],"k":[],"e":[["SG","t",0],["SG","t",0],["SG","t",0],["SG","t",0],` +
+		`["PARTICIPATING_FFI","t",0],["EDUCATION","t",0],["","c",0],["LISTED_COMPANY","t",0],["BANK_TRANSFER","t",0],` +
+		`["FACE_TO_FACE","t",0],["0","t",0],["SAVINGS_ACCOUNT","t",0],["1234569","c",0.33653846153846156]]}`
+	if got, err := customer.DecodeResult([]byte(v1), low.RiskScore, low.RiskRating, low.MethodologyVersion); err != nil ||
+		!reflect.DeepEqual(normal(got), normal(low)) {
+		t.Errorf("format 1 read back as\n%+v, %v\nwant\n%+v", got, err, low)
+	}
+	if _, err := customer.DecodeResult([]byte(`{"f":3}`), 1, customer.Low, 1); err == nil {
 		t.Error("an unknown format decoded")
 	}
-	if _, err := customer.DecodeResult([]byte(`{"f":1,"s":[],"w":[],"e":[]}`), 1, customer.Low, 1); err == nil {
-		t.Error("a truncated result decoded")
+	for _, truncated := range []string{`{"f":1,"s":[],"w":[],"e":[]}`, `{"f":2,"w":[],"e":[]}`} {
+		if _, err := customer.DecodeResult([]byte(truncated), 1, customer.Low, 1); err == nil {
+			t.Errorf("a truncated result decoded: %s", truncated)
+		}
 	}
 }

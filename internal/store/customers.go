@@ -17,9 +17,12 @@ import (
 )
 
 // Customers are stored as their JSON document (the customer with its related
-// parties) plus the columns that lists and the re-scoring job read. Every
-// revision of the document is kept, and every assessment names the revision
-// it scored, so a score is always traceable to its exact inputs.
+// parties, in customer_docs) plus a customers row with the columns that lists
+// and the re-scoring job read. The document is kept apart because every
+// assessment rewrites the customers row (its summary) and only a new revision
+// the document. Every revision of the document is kept, and every assessment
+// names the revision it scored, so a score is always traceable to its exact
+// inputs.
 
 // Actor is who made a change: a principal's id and, for display, the name it
 // had then.
@@ -57,7 +60,7 @@ type CustomerRecord struct {
 }
 
 // EncodeCustomerDoc is the stored document of a customer and its related
-// parties (customers.doc and customer_revisions.doc), for whoever writes
+// parties (customer_docs.doc and customer_revisions.doc), for whoever writes
 // those rows directly (the benchmark's seeding).
 func EncodeCustomerDoc(c customer.Customer, crps []PartyCRP) ([]byte, error) {
 	return json.Marshal(customerDoc{Customer: c, CRPs: crps})
@@ -153,8 +156,14 @@ func (s *Store) AllocatePartyIDs(ctx context.Context, q Q, n int) ([]int64, erro
 	return out, nil
 }
 
-const customerColumns = `id, reference_id, revision, doc, created_at, updated_at, created_by, created_by_name, updated_by, updated_by_name,
+const customerColumns = `id, reference_id, revision, created_at, updated_at, created_by, created_by_name, updated_by, updated_by_name,
 	rating, approval_status, methodology_version, next_review_at`
+
+// customerSelect reads customers (c) with their documents (d): the columns
+// scanCustomers takes, then FROM, for the caller's WHERE on c.
+const customerSelect = `SELECT c.id, c.reference_id, c.revision, c.created_at, c.updated_at, c.created_by, c.created_by_name, c.updated_by,
+	c.updated_by_name, c.rating, c.approval_status, c.methodology_version, c.next_review_at, d.doc
+	FROM customers c JOIN customer_docs d ON d.space_id = c.space_id AND d.customer_id = c.id`
 
 // InsertCustomer stores a new customer (revision 1) and its first revision.
 // A referenceId already used in the space is a conflict.
@@ -164,8 +173,8 @@ func (s *Store) InsertCustomer(ctx context.Context, q Q, spaceID int64, c Custom
 		return err
 	}
 	_, err = q.ExecContext(ctx, `INSERT INTO customers (space_id, `+customerColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
-		spaceID, c.ID, c.Customer.ReferenceID, c.Revision, string(doc), T(c.CreatedAt), T(c.UpdatedAt),
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+		spaceID, c.ID, c.Customer.ReferenceID, c.Revision, T(c.CreatedAt), T(c.UpdatedAt),
 		c.CreatedBy.ID, c.CreatedBy.Name, c.UpdatedBy.ID, c.UpdatedBy.Name, string(c.Rating), string(c.ApprovalStatus),
 		c.MethodologyVersion, T(c.NextReviewAt))
 	if IsUniqueViolation(err) {
@@ -173,6 +182,9 @@ func (s *Store) InsertCustomer(ctx context.Context, q Q, spaceID int64, c Custom
 	}
 	if err != nil {
 		return fmt.Errorf("insert customer: %w", err)
+	}
+	if _, err := q.ExecContext(ctx, `INSERT INTO customer_docs (space_id, customer_id, doc) VALUES ($1, $2, $3)`, spaceID, c.ID, string(doc)); err != nil {
+		return fmt.Errorf("insert customer document: %w", err)
 	}
 	return s.insertRevision(ctx, q, spaceID, c, doc)
 }
@@ -198,9 +210,9 @@ func (s *Store) UpdateCustomer(ctx context.Context, q Q, spaceID int64, c Custom
 	if err != nil {
 		return err
 	}
-	res, err := q.ExecContext(ctx, `UPDATE customers SET reference_id = $3, revision = $4, doc = $5, updated_at = $6, updated_by = $7, updated_by_name = $8
-		WHERE space_id = $1 AND id = $2 AND revision = $9`,
-		spaceID, c.ID, c.Customer.ReferenceID, c.Revision, string(doc), T(c.UpdatedAt), c.UpdatedBy.ID, c.UpdatedBy.Name, c.Revision-1)
+	res, err := q.ExecContext(ctx, `UPDATE customers SET reference_id = $3, revision = $4, updated_at = $5, updated_by = $6, updated_by_name = $7
+		WHERE space_id = $1 AND id = $2 AND revision = $8`,
+		spaceID, c.ID, c.Customer.ReferenceID, c.Revision, T(c.UpdatedAt), c.UpdatedBy.ID, c.UpdatedBy.Name, c.Revision-1)
 	if IsUniqueViolation(err) {
 		return referenceTaken(c.Customer.ReferenceID)
 	}
@@ -209,6 +221,13 @@ func (s *Store) UpdateCustomer(ctx context.Context, q Q, spaceID int64, c Custom
 	}
 	if n, _ := res.RowsAffected(); n != 1 {
 		return errs.Conflictf("customer %d changed meanwhile; read it and retry", c.ID)
+	}
+	res, err = q.ExecContext(ctx, `UPDATE customer_docs SET doc = $3 WHERE space_id = $1 AND customer_id = $2`, spaceID, c.ID, string(doc))
+	if err != nil {
+		return fmt.Errorf("update customer document: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return fmt.Errorf("update customer document: customer %d has none", c.ID)
 	}
 	return s.insertRevision(ctx, q, spaceID, c, doc)
 }
@@ -220,7 +239,7 @@ func (s *Store) Customer(ctx context.Context, q Q, spaceID, id int64, lock bool)
 	if lock {
 		suffix = s.ForUpdate()
 	}
-	rows, err := q.QueryContext(ctx, `SELECT `+customerColumns+` FROM customers WHERE space_id = $1 AND id = $2`+suffix, spaceID, id)
+	rows, err := q.QueryContext(ctx, customerSelect+` WHERE c.space_id = $1 AND c.id = $2`+suffix, spaceID, id)
 	if err != nil {
 		return CustomerRecord{}, err
 	}
@@ -247,19 +266,19 @@ type CustomerFilter struct {
 
 // ListCustomers returns customers by ascending id.
 func (s *Store) ListCustomers(ctx context.Context, q Q, spaceID int64, f CustomerFilter) ([]CustomerRecord, error) {
-	where := []string{"space_id = $1", "id > $2"}
+	where := []string{"c.space_id = $1", "c.id > $2"}
 	args := []any{spaceID, f.After}
 	if f.DueBy != nil {
 		args = append(args, T(*f.DueBy))
-		where = append(where, fmt.Sprintf("next_review_at <= $%d", len(args)))
+		where = append(where, fmt.Sprintf("c.next_review_at <= $%d", len(args)))
 	}
 	if f.Rating != "" {
 		args = append(args, string(f.Rating))
-		where = append(where, fmt.Sprintf("rating = $%d", len(args)))
+		where = append(where, fmt.Sprintf("c.rating = $%d", len(args)))
 	}
 	args = append(args, f.Limit)
-	rows, err := q.QueryContext(ctx, `SELECT `+customerColumns+` FROM customers WHERE `+strings.Join(where, " AND ")+
-		fmt.Sprintf(` ORDER BY id LIMIT $%d`, len(args)), args...)
+	rows, err := q.QueryContext(ctx, customerSelect+` WHERE `+strings.Join(where, " AND ")+
+		fmt.Sprintf(` ORDER BY c.id LIMIT $%d`, len(args)), args...)
 	if err != nil {
 		return nil, err
 	}
@@ -273,8 +292,9 @@ func (s *Store) ListCustomers(ctx context.Context, q Q, spaceID int64, f Custome
 // records carry ID, Revision, ApprovalStatus, Customer and CRPs (a million
 // rows make every column count).
 func (s *Store) CustomersToRescore(ctx context.Context, q Q, spaceID, after int64, version, limit int) ([]CustomerRecord, error) {
-	rows, err := q.QueryContext(ctx, `SELECT id, revision, approval_status, doc FROM customers
-		WHERE space_id = $1 AND id > $2 AND methodology_version <> $3 ORDER BY id LIMIT $4`, spaceID, after, version, limit)
+	rows, err := q.QueryContext(ctx, `SELECT c.id, c.revision, c.approval_status, d.doc
+		FROM customers c JOIN customer_docs d ON d.space_id = c.space_id AND d.customer_id = c.id
+		WHERE c.space_id = $1 AND c.id > $2 AND c.methodology_version <> $3 ORDER BY c.id LIMIT $4`, spaceID, after, version, limit)
 	if err != nil {
 		return nil, err
 	}
@@ -358,8 +378,8 @@ func scanCustomers(rows *sql.Rows) ([]CustomerRecord, error) {
 		var c CustomerRecord
 		var created, updated, review, rating, status string
 		var doc []byte
-		if err := rows.Scan(&c.ID, new(string), &c.Revision, &doc, &created, &updated, &c.CreatedBy.ID, &c.CreatedBy.Name,
-			&c.UpdatedBy.ID, &c.UpdatedBy.Name, &rating, &status, &c.MethodologyVersion, &review); err != nil {
+		if err := rows.Scan(&c.ID, new(string), &c.Revision, &created, &updated, &c.CreatedBy.ID, &c.CreatedBy.Name,
+			&c.UpdatedBy.ID, &c.UpdatedBy.Name, &rating, &status, &c.MethodologyVersion, &review, &doc); err != nil {
 			return nil, err
 		}
 		c.Rating, c.ApprovalStatus = customer.Rating(rating), customer.ApprovalStatus(status)
@@ -383,6 +403,25 @@ func scanCustomers(rows *sql.Rows) ([]CustomerRecord, error) {
 	return list, decodeDocs(list, docs)
 }
 
+// decodeDoc decodes a stored document: customer.DecodeDoc takes what the
+// store writes, encoding/json the rest.
+func decodeDoc(b []byte) (customerDoc, error) {
+	c, crps, ids, ok := customer.DecodeDoc(b)
+	if !ok {
+		var d customerDoc
+		err := json.Unmarshal(b, &d)
+		return d, err
+	}
+	d := customerDoc{Customer: c}
+	if crps != nil {
+		d.CRPs = make([]PartyCRP, len(crps))
+		for i, p := range crps {
+			d.CRPs[i] = PartyCRP{ID: ids[i], CRP: p}
+		}
+	}
+	return d, nil
+}
+
 // decodeDocs decodes each customer's stored document into list. Decoding
 // is most of the cost of a page of customers (a re-scoring batch reads a
 // thousand), so a long page is decoded on every core.
@@ -391,8 +430,8 @@ func decodeDocs(list []CustomerRecord, docs [][]byte) error {
 	failed := make([]error, workers)
 	decode := func(w int) {
 		for i := w; i < len(list); i += workers {
-			var d customerDoc
-			if err := json.Unmarshal(docs[i], &d); err != nil {
+			d, err := decodeDoc(docs[i])
+			if err != nil {
 				failed[w] = fmt.Errorf("stored customer %d: %w", list[i].ID, err)
 				return
 			}
@@ -420,8 +459,8 @@ func (s *Store) CustomerRevision(ctx context.Context, q Q, spaceID, id int64, re
 	if err != nil {
 		return customer.Customer{}, nil, err
 	}
-	var d customerDoc
-	if err := json.Unmarshal([]byte(doc), &d); err != nil {
+	d, err := decodeDoc([]byte(doc))
+	if err != nil {
 		return customer.Customer{}, nil, fmt.Errorf("stored customer revision: %w", err)
 	}
 	return d.Customer, d.CRPs, nil

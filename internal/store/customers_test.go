@@ -3,6 +3,8 @@ package store_test
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"reflect"
 	"testing"
 	"time"
@@ -446,5 +448,91 @@ func TestCustomerStore(t *testing.T) {
 				t.Fatalf("two active versions: %v", err)
 			}
 		})
+	})
+}
+
+// TestCustomerDocsMigration migrates a database of release 00007, whose
+// customers rows held their documents, to 00008, which keeps them in
+// customer_docs: every customer reads back as it was, in every space, and
+// keeps being written.
+func TestCustomerDocsMigration(t *testing.T) {
+	ctx := context.Background()
+	check := func(t *testing.T, s *store.Store) {
+		if err := s.MigrateTo(ctx, 7); err != nil {
+			t.Fatal(err)
+		}
+		w := s.Writer()
+		other, err := s.CreateSpace(ctx, w, "other", t0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Rows as release 00007's store wrote them: the document in the
+		// customers row and in the first revision.
+		var want []store.CustomerRecord
+		for i, space := range []int64{1, other.ID, 1} {
+			rec := newCustomerRecord(t, s, w, fmt.Sprintf("OLD-%d", i), t0)
+			rec.Customer.Name = fmt.Sprintf("Ünïcode \"quoted\" customer %d", i)
+			doc, err := store.EncodeCustomerDoc(rec.Customer, rec.CRPs)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := w.ExecContext(ctx, `INSERT INTO customers (space_id, id, reference_id, revision, doc, created_at, updated_at,
+				created_by, created_by_name, updated_by, updated_by_name, rating, approval_status, methodology_version, next_review_at)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
+				space, rec.ID, rec.Customer.ReferenceID, rec.Revision, string(doc), store.T(rec.CreatedAt), store.T(rec.UpdatedAt),
+				rec.CreatedBy.ID, rec.CreatedBy.Name, rec.UpdatedBy.ID, rec.UpdatedBy.Name, string(rec.Rating), string(rec.ApprovalStatus),
+				rec.MethodologyVersion, store.T(rec.NextReviewAt)); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := w.ExecContext(ctx, `INSERT INTO customer_revisions (space_id, customer_id, revision, doc, at, actor_id)
+				VALUES ($1, $2, 1, $3, $4, $5)`, space, rec.ID, string(doc), store.T(rec.UpdatedAt), rec.UpdatedBy.ID); err != nil {
+				t.Fatal(err)
+			}
+			if space == 1 {
+				want = append(want, rec)
+			}
+		}
+		if _, err := s.Migrate(ctx); err != nil {
+			t.Fatalf("migrate to 00008: %v", err)
+		}
+		got, err := s.ListCustomers(ctx, s.Reader(), 1, store.CustomerFilter{Limit: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("after the migration\n%+v\nwant\n%+v", got, want)
+		}
+		if list, err := s.ListCustomers(ctx, s.Reader(), other.ID, store.CustomerFilter{Limit: 10}); err != nil || len(list) != 1 ||
+			list[0].Customer.ReferenceID != "OLD-1" {
+			t.Fatalf("the other space after the migration: %+v, %v", list, err)
+		}
+		next := want[0]
+		next.Revision, next.Customer.Industry = 2, "MINING"
+		if err := s.UpdateCustomer(ctx, w, 1, next); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := s.Customer(ctx, s.Reader(), 1, next.ID, false); err != nil || !reflect.DeepEqual(got, next) {
+			t.Fatalf("updated after the migration\n%+v, %v\nwant\n%+v", got, err, next)
+		}
+	}
+	t.Run("sqlite", func(t *testing.T) {
+		s, err := store.Open(ctx, "sqlite://"+filepath.Join(t.TempDir(), "riskd.db"), store.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		check(t, s)
+	})
+	t.Run("postgres", func(t *testing.T) {
+		base := os.Getenv(storetest.EnvPostgres)
+		if base == "" {
+			t.Skip("PostgreSQL parity test skipped: set " + storetest.EnvPostgres)
+		}
+		s, err := store.Open(ctx, storetest.NewSchemaURL(t, base), store.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		check(t, s)
 	})
 }
