@@ -10,6 +10,7 @@ import (
 	"errors"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -66,6 +67,11 @@ func ValidJobID(s string) bool {
 }
 
 // UUID returns a new version 7 UUID (time-ordered, so indexes stay compact).
+// UUIDs made for the same millisecond in one process increase in the order
+// they are made (RFC 9562's 12-bit counter in rand_a, started at a random
+// value below 2048): lists ordered by creation time and then id keep the
+// creation order of a burst. Past 4,095 in one millisecond, or for an
+// earlier millisecond than the last, the bits are random again.
 func UUID(t time.Time) string {
 	var b [16]byte
 	if _, err := rand.Read(b[6:]); err != nil {
@@ -73,9 +79,40 @@ func UUID(t time.Time) string {
 	}
 	ms := uint64(t.UnixMilli())
 	b[0], b[1], b[2], b[3], b[4], b[5] = byte(ms>>40), byte(ms>>32), byte(ms>>24), byte(ms>>16), byte(ms>>8), byte(ms)
-	b[6] = b[6]&0x0f | 0x70 // version 7
+	seq := uuidClock.next(ms, uint16(b[6])<<8|uint16(b[7]))
+	b[6] = byte(seq>>8)&0x0f | 0x70 // version 7
+	b[7] = byte(seq)
 	b[8] = b[8]&0x3f | 0x80 // RFC 9562 variant
 	return formatUUID(b)
+}
+
+// uuidClock is the counter of UUID.
+var uuidClock monotonic
+
+type monotonic struct {
+	mu   sync.Mutex
+	ms   uint64
+	seq  uint16
+	full bool // the counter ran out in ms
+}
+
+// next returns the 12-bit counter for a UUID of millisecond ms; random
+// seeds it for a new millisecond and stands in when there is no counter.
+func (m *monotonic) next(ms uint64, random uint16) uint16 {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	switch {
+	case ms > m.ms:
+		m.ms, m.seq, m.full = ms, random&0x7ff, false
+	case ms == m.ms && !m.full && m.seq < 0xfff:
+		m.seq++
+	case ms == m.ms:
+		m.full = true
+		return random & 0xfff
+	default:
+		return random & 0xfff // an earlier millisecond: no order to keep
+	}
+	return m.seq
 }
 
 func formatUUID(b [16]byte) string {

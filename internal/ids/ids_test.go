@@ -34,6 +34,35 @@ func TestULIDSortsByTimeAndValidates(t *testing.T) {
 	}
 }
 
+// UUIDs of one millisecond increase in the order they are made, so a list
+// ordered by (created time, id) keeps a burst's creation order; the random
+// bits stay random.
+func TestUUIDMonotonicWithinMillisecond(t *testing.T) {
+	at := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
+	prev := ids.UUID(at)
+	for i := 0; i < 2000; i++ {
+		u := ids.UUID(at)
+		if u <= prev {
+			t.Fatalf("UUID %d of one millisecond %s does not follow %s", i, u, prev)
+		}
+		if u[14] != '7' || !strings.ContainsRune("89ab", rune(u[19])) {
+			t.Fatalf("not a v7 RFC 9562 UUID: %s", u)
+		}
+		prev = u
+	}
+	if later := ids.UUID(at.Add(time.Millisecond)); later <= prev {
+		t.Fatalf("the next millisecond's UUID %s does not follow %s", later, prev)
+	}
+	// An earlier millisecond still sorts by its time.
+	if earlier := ids.UUID(at.Add(-time.Second)); earlier >= prev {
+		t.Fatalf("an earlier millisecond's UUID %s sorts after %s", earlier, prev)
+	}
+	a, b := ids.UUID(at.Add(time.Hour)), ids.UUID(at.Add(2*time.Hour))
+	if a[24:] == b[24:] {
+		t.Fatalf("random bits repeat: %s %s", a, b)
+	}
+}
+
 func TestUUID(t *testing.T) {
 	u := ids.UUID(time.Now())
 	if u[14] != '7' {
