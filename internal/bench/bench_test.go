@@ -239,11 +239,25 @@ func TestRun(t *testing.T) {
 	} else {
 		t.Log("PostgreSQL part skipped: " + storetest.EnvPostgres + " is not set")
 	}
-	if want := 1 + 3*len(backends); len(rep.Rows) != want {
+	// The bare handler first, then per backend: whoami, the bare handler
+	// again (submit's adjacent ceiling), submit, job-get.
+	if want := 1 + 4*len(backends); len(rep.Rows) != want {
 		t.Fatalf("%d rows, want %d: %+v", len(rep.Rows), want, rep.Rows)
 	}
 	if bare := rep.Rows[0]; bare.Scenario != "bare" || bare.PerSecond <= 0 || bare.OfCeiling != 1 {
 		t.Fatalf("bare row %+v", bare)
+	}
+	for i, r := range rep.Rows {
+		if r.Scenario != "submit" {
+			continue
+		}
+		adjacent := rep.Rows[i-1]
+		if adjacent.Scenario != "bare" || adjacent.Backend != r.Backend || adjacent.PerSecond <= 0 {
+			t.Fatalf("the row before %s submit is %+v, want its adjacent bare handler", r.Backend, adjacent)
+		}
+		if got, want := r.OfCeiling, r.PerSecond/adjacent.PerSecond; got != want {
+			t.Fatalf("%s submit: %.4f of the ceiling, want %.4f (of the adjacent bare run)", r.Backend, got, want)
+		}
 	}
 	for _, r := range rep.Rows {
 		t.Run(r.Backend+"/"+r.Scenario, func(t *testing.T) {
