@@ -14,6 +14,7 @@ import (
 
 	"github.com/riskd/riskd/internal/auth"
 	"github.com/riskd/riskd/internal/customer"
+	"github.com/riskd/riskd/internal/customer/customertest"
 	"github.com/riskd/riskd/internal/store"
 	"github.com/riskd/riskd/internal/usecase"
 )
@@ -220,67 +221,6 @@ func activateAndWait(ctx context.Context, e *env, checker http.Header, version, 
 	}
 }
 
-// benchCustomer is one kind of customer the seeding repeats.
-type benchCustomer struct {
-	c    customer.Customer
-	crps []customer.CRP
-}
-
-// benchCustomers are the kinds of customer seeded, in turn: every rating
-// from LOW to HIGH and UNKNOWN, the PEP knock-out, related parties of each
-// role with and without screening hits, individuals and corporates.
-func benchCustomers() []benchCustomer {
-	layers := func(n int) *int { return &n }
-	return []benchCustomer{{
-		// A Singapore technology company with local owners.
-		customer.Customer{Type: customer.Corporate, Country: "SG", Industry: "TECHNOLOGY", EntityType: "PRIVATE_LIMITED_COMPANY",
-			PaymentModes: []string{"BANK_TRANSFER", "CARD"}, OnboardingMode: customer.FaceToFace, OwnershipLayers: layers(1),
-			Products: []string{"CURRENT_ACCOUNT"}, FATCAStatus: "ACTIVE_NFFE"},
-		[]customer.CRP{
-			{Type: customer.Individual, Name: "Tan Wei Ming", Role: customer.UBO, OwnershipPct: 60, Country: "SG", Nationality: "SG"},
-			{Type: customer.Individual, Name: "Lim Mei Ling", Role: customer.Director, Country: "SG", Nationality: "MY"},
-		},
-	}, {
-		// A British Virgin Islands trust paying cash, onboarded remotely.
-		customer.Customer{Type: customer.Corporate, Country: "VG", Industry: "REAL_ESTATE", EntityType: "TRUST",
-			PaymentModes: []string{"BANK_TRANSFER", "CASH"}, OnboardingMode: customer.NonFaceToFace, OwnershipLayers: layers(4),
-			Products: []string{"PRIVATE_BANKING"}, FATCAStatus: "PASSIVE_NFFE"},
-		[]customer.CRP{
-			{Type: customer.Individual, Name: "Ivan Petrov", Role: customer.UBO, OwnershipPct: 70, Country: "RU", Nationality: "RU"},
-			{Type: customer.Corporate, Name: "Harbour Nominees Ltd", Role: customer.Shareholder, OwnershipPct: 30, Country: "PA",
-				Screening: customer.Screening{AdverseMedia: true}},
-		},
-	}, {
-		// A salaried individual in the UK whose co-signatory is a PEP.
-		customer.Customer{Type: customer.Individual, Country: "GB", Nationality: "GB", Industry: "SALARIED_EMPLOYEE",
-			PaymentModes: []string{"CARD"}, OnboardingMode: customer.FaceToFace, Products: []string{"SAVINGS_ACCOUNT", "MORTGAGE"},
-			FATCAStatus: "NON_US_PERSON"},
-		[]customer.CRP{
-			{Type: customer.Individual, Name: "Margaret Hale", Role: customer.Signatory, Country: "GB", Nationality: "GB",
-				Screening: customer.Screening{PEP: true}},
-			{Type: customer.Individual, Name: "John Hale", Role: customer.Signatory, Country: "IE", Nationality: "GB"},
-		},
-	}, {
-		// An individual resident in Türkiye of Vietnamese nationality.
-		customer.Customer{Type: customer.Individual, Country: "TR", Nationality: "VN", Industry: "Real estate",
-			PaymentModes: []string{"CASH", "E_WALLET"}, OnboardingMode: customer.NonFaceToFace, Products: []string{"INSURANCE"},
-			FATCAStatus: "US_PERSON"},
-		[]customer.CRP{
-			{Type: customer.Individual, Name: "Nguyen Van An", Role: customer.Signatory, Country: "VN", Nationality: "VN"},
-			{Type: customer.Individual, Name: "Ayse Yilmaz", Role: customer.Director, Country: "TR"},
-		},
-	}, {
-		// A German partnership whose industry, products and FATCA status
-		// were never collected.
-		customer.Customer{Type: customer.Corporate, Country: "DE", EntityType: "PARTNERSHIP", PaymentModes: []string{"DIRECT_DEBIT"},
-			OnboardingMode: customer.FaceToFace, OwnershipLayers: layers(0)},
-		[]customer.CRP{
-			{Type: customer.Individual, Name: "Klaus Weber", Role: customer.Shareholder, OwnershipPct: 50, Country: "DE"},
-			{Type: customer.Individual, Name: "Anna Weber", Role: customer.Shareholder, OwnershipPct: 50, Country: "AT", Nationality: "DE"},
-		},
-	}}
-}
-
 // Seeded rows are made from a few variants, each scored once by the domain
 // with placeholder ids, reference and name; each row substitutes its own.
 // The placeholders are digit strings no score, factor or weight prints.
@@ -357,7 +297,7 @@ func seedCustomers(ctx context.Context, e *env, n int) error {
 		return err
 	}
 	now := time.Now().UTC().Truncate(time.Microsecond)
-	kinds := benchCustomers()
+	kinds := customertest.Variants()
 	variants := make([]seededVariant, len(kinds))
 	for i, k := range kinds {
 		if variants[i], err = makeVariant(sc, k, now); err != nil {
@@ -428,10 +368,10 @@ func seedCustomers(ctx context.Context, e *env, n int) error {
 				// order, which for ids of different lengths (9, 10, 11)
 				// is not the placeholders' order: score these few afresh.
 				k := kinds[i%len(kinds)]
-				c := k.c
+				c := k.Customer
 				c.ReferenceID, c.Name = vals[3], vals[4]
 				base := first + 3*int64(i)
-				risk = string(customer.EncodeResult(nil, sc.Score(c, k.crps, customer.IDs{Customer: base, CRPs: []int64{base + 1, base + 2}})))
+				risk = string(customer.EncodeResult(nil, sc.Score(c, k.CRPs, customer.IDs{Customer: base, CRPs: []int64{base + 1, base + 2}})))
 			}
 			return []any{e.space.ID, first + 3*int64(i), 1, 1, v.score, string(v.rating), nil, status, decision, v.nextReviewAt, at, at,
 				actor, actorName, updatedBy, updatedByName, risk}, nil
@@ -447,19 +387,19 @@ func seedCustomers(ctx context.Context, e *env, n int) error {
 
 // makeVariant scores a kind of customer once, with placeholders for what
 // each row has of its own.
-func makeVariant(sc *customer.Scorer, k benchCustomer, now time.Time) (seededVariant, error) {
-	c := k.c
+func makeVariant(sc *customer.Scorer, k customertest.Variant, now time.Time) (seededVariant, error) {
+	c := k.Customer
 	c.ReferenceID, c.Name = phRef, phName
-	if err := customer.ValidateCustomer(c, k.crps); err != nil {
+	if err := customer.ValidateCustomer(c, k.CRPs); err != nil {
 		return seededVariant{}, err
 	}
 	ph := func(s string) int64 { v, _ := strconv.ParseInt(s, 10, 64); return v }
 	ids := customer.IDs{Customer: ph(phCustomer), CRPs: []int64{ph(phCRP1), ph(phCRP2)}}
-	doc, err := store.EncodeCustomerDoc(c, []store.PartyCRP{{ID: ids.CRPs[0], CRP: k.crps[0]}, {ID: ids.CRPs[1], CRP: k.crps[1]}})
+	doc, err := store.EncodeCustomerDoc(c, []store.PartyCRP{{ID: ids.CRPs[0], CRP: k.CRPs[0]}, {ID: ids.CRPs[1], CRP: k.CRPs[1]}})
 	if err != nil {
 		return seededVariant{}, err
 	}
-	res := sc.Score(c, k.crps, ids)
+	res := sc.Score(c, k.CRPs, ids)
 	risk := customer.EncodeResult(nil, res)
 	return seededVariant{doc: newTemplate(string(doc)), risk: newTemplate(string(risk)), score: float64(res.RiskScore),
 		rating: res.RiskRating, nextReviewAt: store.T(sc.NextReviewAt(res.RiskRating, now))}, nil
@@ -490,7 +430,7 @@ func reservePartyIDs(ctx context.Context, st *store.Store, n int) (int64, error)
 // the store would have written for it: the document is the customer with
 // its parties' ids, and the stored assessment is, byte for byte, the
 // domain's score of that customer with those ids.
-func checkSeeded(ctx context.Context, st *store.Store, spaceID, first int64, sc *customer.Scorer, kinds []benchCustomer) error {
+func checkSeeded(ctx context.Context, st *store.Store, spaceID, first int64, sc *customer.Scorer, kinds []customertest.Variant) error {
 	for i := range kinds {
 		id := first + 3*int64(i)
 		rec, err := st.Customer(ctx, st.Reader(), spaceID, id, false)

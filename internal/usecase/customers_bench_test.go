@@ -13,6 +13,7 @@ import (
 
 	"github.com/riskd/riskd/internal/auth"
 	"github.com/riskd/riskd/internal/customer"
+	"github.com/riskd/riskd/internal/customer/customertest"
 	"github.com/riskd/riskd/internal/store"
 	"github.com/riskd/riskd/internal/store/storetest"
 )
@@ -96,66 +97,6 @@ func benchAdmin(b *testing.B, a *App, name string) auth.Principal {
 	return auth.Principal{ID: tok.ID, Name: tok.Name, Role: tok.Role, Space: tok.Space}
 }
 
-// benchCustomers are the customers the benchmark seeds, in turn: every
-// rating, knock-outs, missing inputs and related parties of each role.
-func benchCustomers() []struct {
-	c    customer.Customer
-	crps []customer.CRP
-} {
-	layers := func(n int) *int { return &n }
-	type v = struct {
-		c    customer.Customer
-		crps []customer.CRP
-	}
-	return []v{{
-		// A Singapore technology company with local owners: LOW.
-		customer.Customer{Type: customer.Corporate, Country: "SG", Industry: "TECHNOLOGY", EntityType: "PRIVATE_LIMITED_COMPANY",
-			PaymentModes: []string{"BANK_TRANSFER", "CARD"}, OnboardingMode: customer.FaceToFace, OwnershipLayers: layers(1),
-			Products: []string{"CURRENT_ACCOUNT"}, FATCAStatus: "ACTIVE_NFFE"},
-		[]customer.CRP{
-			{Type: customer.Individual, Name: "Tan Wei Ming", Role: customer.UBO, OwnershipPct: 60, Country: "SG", Nationality: "SG"},
-			{Type: customer.Individual, Name: "Lim Mei Ling", Role: customer.Director, Country: "SG", Nationality: "MY"},
-		},
-	}, {
-		// A British Virgin Islands trust, cash, non-face-to-face: HIGH.
-		customer.Customer{Type: customer.Corporate, Country: "VG", Industry: "REAL_ESTATE", EntityType: "TRUST",
-			PaymentModes: []string{"BANK_TRANSFER", "CASH"}, OnboardingMode: customer.NonFaceToFace, OwnershipLayers: layers(4),
-			Products: []string{"PRIVATE_BANKING"}, FATCAStatus: "PASSIVE_NFFE"},
-		[]customer.CRP{
-			{Type: customer.Individual, Name: "Ivan Petrov", Role: customer.UBO, OwnershipPct: 70, Country: "RU", Nationality: "RU"},
-			{Type: customer.Corporate, Name: "Harbour Nominees Ltd", Role: customer.Shareholder, OwnershipPct: 30, Country: "PA",
-				Screening: customer.Screening{AdverseMedia: true}},
-		},
-	}, {
-		// A salaried individual in the UK with a PEP signatory: MEDIUM_HIGH by knock-out.
-		customer.Customer{Type: customer.Individual, Country: "GB", Nationality: "GB", Industry: "SALARIED_EMPLOYEE",
-			PaymentModes: []string{"CARD"}, OnboardingMode: customer.FaceToFace, Products: []string{"SAVINGS_ACCOUNT", "MORTGAGE"},
-			FATCAStatus: "NON_US_PERSON"},
-		[]customer.CRP{
-			{Type: customer.Individual, Name: "Margaret Hale", Role: customer.Signatory, Country: "GB", Nationality: "GB",
-				Screening: customer.Screening{PEP: true}},
-			{Type: customer.Individual, Name: "John Hale", Role: customer.Signatory, Country: "IE", Nationality: "GB"},
-		},
-	}, {
-		// An individual in Türkiye of Vietnamese nationality in real estate.
-		customer.Customer{Type: customer.Individual, Country: "TR", Nationality: "VN", Industry: "Real estate",
-			PaymentModes: []string{"CASH", "E_WALLET"}, OnboardingMode: customer.NonFaceToFace, Products: []string{"INSURANCE"},
-			FATCAStatus: "US_PERSON"},
-		[]customer.CRP{
-			{Type: customer.Individual, Name: "Nguyen Van An", Role: customer.Signatory, Country: "VN", Nationality: "VN"},
-			{Type: customer.Individual, Name: "Ayse Yilmaz", Role: customer.Director, Country: "TR"},
-		},
-	}, {
-		// A German partnership missing three inputs: UNKNOWN.
-		customer.Customer{Type: customer.Corporate, Country: "DE", EntityType: "PARTNERSHIP", PaymentModes: []string{"DIRECT_DEBIT"},
-			OnboardingMode: customer.FaceToFace, OwnershipLayers: layers(0)},
-		[]customer.CRP{
-			{Type: customer.Individual, Name: "Klaus Weber", Role: customer.Shareholder, OwnershipPct: 50, Country: "DE"},
-			{Type: customer.Individual, Name: "Anna Weber", Role: customer.Shareholder, OwnershipPct: 50, Country: "AT", Nationality: "DE"},
-		},
-	}}
-}
-
 // seedRescoreCustomers stores n customers as CreateCustomer does (party
 // ids, the customer and its first revision, its first assessment), 1,000 per
 // transaction to be quick; every fourth assessment is then decided, so the
@@ -164,7 +105,7 @@ func seedRescoreCustomers(b *testing.B, a *App, by auth.Principal, n int) {
 	b.Helper()
 	ctx := context.Background()
 	st := a.Store
-	variants := benchCustomers()
+	variants := customertest.Variants()
 	const batch = 1_000
 	for done := 0; done < n; done += batch {
 		err := st.Tx(ctx, func(tx store.Q) error {
@@ -176,20 +117,20 @@ func seedRescoreCustomers(b *testing.B, a *App, by auth.Principal, n int) {
 			list := make([]*store.CustomerAssessment, 0, batch)
 			for i := done; i < min(n, done+batch); i++ {
 				v := variants[i%len(variants)]
-				c := v.c
+				c := v.Customer
 				c.ReferenceID, c.Name = fmt.Sprintf("BENCH-%07d", i), fmt.Sprintf("Bench customer %d", i)
 				if i < len(variants) {
-					if err := customer.ValidateCustomer(c, v.crps); err != nil {
+					if err := customer.ValidateCustomer(c, v.CRPs); err != nil {
 						return err
 					}
 				}
-				partyIDs, err := st.AllocatePartyIDs(ctx, tx, 1+len(v.crps))
+				partyIDs, err := st.AllocatePartyIDs(ctx, tx, 1+len(v.CRPs))
 				if err != nil {
 					return err
 				}
-				rec := store.CustomerRecord{ID: partyIDs[0], Revision: 1, Customer: c, CRPs: make([]store.PartyCRP, len(v.crps)),
+				rec := store.CustomerRecord{ID: partyIDs[0], Revision: 1, Customer: c, CRPs: make([]store.PartyCRP, len(v.CRPs)),
 					CreatedAt: now, UpdatedAt: now, CreatedBy: actorOf(by), UpdatedBy: actorOf(by)}
-				for k, crp := range v.crps {
+				for k, crp := range v.CRPs {
 					rec.CRPs[k] = store.PartyCRP{ID: partyIDs[1+k], CRP: crp}
 				}
 				as := newAssessment(sc, rec, actorOf(by), now)
