@@ -21,13 +21,12 @@ import (
 // ids.
 func DecodeDoc(b []byte) (c Customer, crps []CRP, ids []int64, ok bool) {
 	d := docLexer{b: b, ok: true}
-	var seen uint32
+	var seen keySet
 	d.object(func(key []byte) bool {
 		k := customerKey(key)
-		if k < 0 || seen&(1<<k) != 0 {
+		if !seen.add(k) {
 			return false
 		}
-		seen |= 1 << k
 		if d.null() {
 			return true
 		}
@@ -96,6 +95,20 @@ const (
 	keyOwnershipPct
 )
 
+// keySet is the keys of one object read so far, as bits.
+type keySet uint32
+
+// add notes key k and reports whether its value may be decoded: not for an
+// unknown key (k < 0), nor for a repeat, which encoding/json resolves in
+// its own way.
+func (s *keySet) add(k int) bool {
+	if k < 0 || *s&(1<<k) != 0 {
+		return false
+	}
+	*s |= 1 << k
+	return true
+}
+
 // customerKey names a key of a customer document (the json tags of
 // Customer, and crps), -1 for another.
 func customerKey(key []byte) int {
@@ -162,13 +175,12 @@ func (d *docLexer) crps() ([]CRP, []int64) {
 	d.array(func() {
 		var p CRP
 		var id int64
-		var seen uint32
+		var seen keySet
 		d.object(func(key []byte) bool {
 			k := partyKey(key)
-			if k < 0 || seen&(1<<k) != 0 {
+			if !seen.add(k) {
 				return false
 			}
-			seen |= 1 << k
 			if d.null() {
 				return true
 			}
@@ -201,24 +213,21 @@ func (d *docLexer) crps() ([]CRP, []int64) {
 // screening decodes a Screening object.
 func (d *docLexer) screening() Screening {
 	var s Screening
-	var seen uint32
+	var seen keySet
 	d.object(func(key []byte) bool {
 		var f *bool
-		var bit uint32
+		k := -1
 		switch string(key) {
 		case "pep":
-			f, bit = &s.PEP, 1
+			f, k = &s.PEP, 0
 		case "sanctions":
-			f, bit = &s.Sanctions, 2
+			f, k = &s.Sanctions, 1
 		case "adverse_media":
-			f, bit = &s.AdverseMedia, 4
-		default:
+			f, k = &s.AdverseMedia, 2
+		}
+		if !seen.add(k) {
 			return false
 		}
-		if seen&bit != 0 {
-			return false
-		}
-		seen |= bit
 		if !d.null() {
 			*f = d.boolean()
 		}
