@@ -71,17 +71,17 @@ func EncodeResult(dst []byte, r Result) []byte {
 		}
 		dst = appendString(dst, k)
 		dst = append(dst, ':')
-		dst = appendStrings(dst, r.Comments[k])
+		dst = appendList(dst, r.Comments[k], appendString)
 	}
 	dst = append(dst, '}')
 	if format == compactFormatScores {
 		dst = append(dst, `,"s":`...)
-		dst = appendFloats(dst, scores[:])
+		dst = appendList(dst, scores[:], appendFloat)
 	}
 	dst = append(dst, `,"w":`...)
-	dst = appendFloats(dst, weights[:])
+	dst = appendList(dst, weights[:], appendFloat)
 	dst = append(dst, `,"m":`...)
-	dst = appendStrings(dst, r.MissingInputs)
+	dst = appendList(dst, r.MissingInputs, appendString)
 	dst = append(dst, `,"k":[`...)
 	for i, k := range r.KnockOuts {
 		if i > 0 {
@@ -179,24 +179,14 @@ func DecodeResult(b []byte, score float32, rating Rating, version int) (Result, 
 	return r, nil
 }
 
-func appendStrings(dst []byte, list []string) []byte {
-	dst = append(dst, '[')
-	for i, s := range list {
-		if i > 0 {
-			dst = append(dst, ',')
-		}
-		dst = appendString(dst, s)
-	}
-	return append(dst, ']')
-}
-
-func appendFloats(dst []byte, list []float64) []byte {
+// appendList writes list as a JSON array, each element by add.
+func appendList[T any](dst []byte, list []T, add func([]byte, T) []byte) []byte {
 	dst = append(dst, '[')
 	for i, v := range list {
 		if i > 0 {
 			dst = append(dst, ',')
 		}
-		dst = appendFloat(dst, v)
+		dst = add(dst, v)
 	}
 	return append(dst, ']')
 }
