@@ -1,6 +1,7 @@
 package textrisk_test
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -8,25 +9,31 @@ import (
 	"github.com/riskd/riskd/internal/textrisk"
 )
 
+// awkwardTexts are the inputs most likely to trip normalisation and
+// matching: contractions, Unicode punctuation, numbers, invalid UTF-8, runs
+// of anchors, empty text. FuzzAnalyze seeds with them; the golden file pins
+// their results.
+var awkwardTexts = []string{
+	"we can't provide a provisional dispute credit until the investigation is completed",
+	"We can’t provide a “provisional” credit — sorry.\u00a0Police re\u00adport required!",
+	"You CANNOT dispute this debt. Don't. Won't. Shan't. Ain't. I'd, we'll, they're, you've, I'm.",
+	"Only $299/mo, 0% down, 72 monthly payments of $1,299.99 at 10:30 pm within 59 days",
+	"\xff\xfe police \xc3 report \xe2\x80 is required \xed\xa0\x80",
+	"n't 'll can'",
+	"a\n\n\n- b\n* c\r\n\r\nd\u2029e\u2028f",
+	strings.Repeat("must ", 200) + "police report",
+	strings.Repeat("no ", 50) + "guaranteed approval",
+	"",
+	" ",
+	"#<60 *",
+}
+
 // FuzzAnalyze: Analyze never panics, scores stay in 0..100 and agree with
 // the findings, and every chunk is a valid slice of the input whose text it
 // repeats. Seeds cover contractions, Unicode punctuation, numbers, invalid
 // UTF-8 and every scenario; testdata/fuzz/FuzzAnalyze holds more.
 func FuzzAnalyze(f *testing.F) {
-	seeds := append([]string{
-		"we can't provide a provisional dispute credit until the investigation is completed",
-		"We can’t provide a “provisional” credit — sorry.\u00a0Police re\u00adport required!",
-		"You CANNOT dispute this debt. Don't. Won't. Shan't. Ain't. I'd, we'll, they're, you've, I'm.",
-		"Only $299/mo, 0% down, 72 monthly payments of $1,299.99 at 10:30 pm within 59 days",
-		"\xff\xfe police \xc3 report \xe2\x80 is required \xed\xa0\x80",
-		"n't 'll can'",
-		"a\n\n\n- b\n* c\r\n\r\nd\u2029e\u2028f",
-		strings.Repeat("must ", 200) + "police report",
-		strings.Repeat("no ", 50) + "guaranteed approval",
-		"",
-		" ",
-		"#<60 *",
-	}, violatingSentences...)
+	seeds := append(slices.Clone(awkwardTexts), violatingSentences...)
 	for i, s := range seeds {
 		f.Add(s, uint8(i%6))
 	}

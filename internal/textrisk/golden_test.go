@@ -104,21 +104,7 @@ func goldenCases(t *testing.T) []goldenCase {
 	for i, s := range violatingSentences {
 		cs = append(cs, goldenCase{fmt.Sprintf("violating-%d", i), s})
 	}
-	seeds := []string{
-		"we can't provide a provisional dispute credit until the investigation is completed",
-		"We can’t provide a “provisional” credit — sorry.\u00a0Police re\u00adport required!",
-		"You CANNOT dispute this debt. Don't. Won't. Shan't. Ain't. I'd, we'll, they're, you've, I'm.",
-		"Only $299/mo, 0% down, 72 monthly payments of $1,299.99 at 10:30 pm within 59 days",
-		"\xff\xfe police \xc3 report \xe2\x80 is required \xed\xa0\x80",
-		"n't 'll can'",
-		"a\n\n\n- b\n* c\r\n\r\nd\u2029e\u2028f",
-		strings.Repeat("must ", 200) + "police report",
-		strings.Repeat("no ", 50) + "guaranteed approval",
-		"",
-		" ",
-		"#<60 *",
-	}
-	for i, s := range seeds {
+	for i, s := range awkwardTexts {
 		cs = append(cs, goldenCase{fmt.Sprintf("seed-%d", i), s})
 	}
 	// Generated texts: words of the benchmark's sentences shuffled with
