@@ -15,14 +15,7 @@ import (
 // closed before the pools.
 func TestStmtCache(t *testing.T) {
 	ctx := context.Background()
-	s, err := Open(ctx, "sqlite://"+filepath.Join(t.TempDir(), "c.db"), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	if _, err := s.Writer().ExecContext(ctx, `CREATE TABLE c (n INTEGER PRIMARY KEY)`); err != nil {
-		t.Fatal(err)
-	}
+	s := openCounters(t)
 	const insert = `INSERT INTO c (n) VALUES ($1)`
 	var wg sync.WaitGroup
 	for i := 0; i < 40; i++ {
@@ -89,14 +82,7 @@ func TestStmtCache(t *testing.T) {
 // same query run again.
 func TestTxStatementsPrepared(t *testing.T) {
 	ctx := context.Background()
-	s, err := Open(ctx, "sqlite://"+filepath.Join(t.TempDir(), "c.db"), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	if _, err := s.Writer().ExecContext(ctx, `CREATE TABLE c (n INTEGER PRIMARY KEY)`); err != nil {
-		t.Fatal(err)
-	}
+	s := openCounters(t)
 	const insert, count = `INSERT INTO c (n) VALUES ($1)`, `SELECT count(*) FROM c WHERE n < $1`
 	run := func(from int) *writeTx {
 		var seen *writeTx
@@ -167,4 +153,18 @@ func TestTxStatementsPrepared(t *testing.T) {
 	if err := s.Reader().QueryRowContext(ctx, count, 1000).Scan(&n); err != nil || n != 60 {
 		t.Fatalf("rows = %d, %v; want 60", n, err)
 	}
+}
+
+// openCounters opens a SQLite store on a new file with one table, c (n).
+func openCounters(t *testing.T) *Store {
+	t.Helper()
+	s, err := Open(context.Background(), "sqlite://"+filepath.Join(t.TempDir(), "c.db"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	if _, err := s.Writer().ExecContext(context.Background(), `CREATE TABLE c (n INTEGER PRIMARY KEY)`); err != nil {
+		t.Fatal(err)
+	}
+	return s
 }
