@@ -471,9 +471,8 @@ const customerAssessmentColumns = `id, customer_id, customer_revision, methodolo
 
 // InsertCustomerAssessments stores new assessments, each the latest of its
 // customer (each customer at most once), and updates the customers'
-// summaries. It sets the ids. w, from PrepareAssessmentWrites, makes a
-// large batch cheap on SQLite; nil is fine for a few.
-func (s *Store) InsertCustomerAssessments(ctx context.Context, q Q, spaceID int64, list []*CustomerAssessment, w *AssessmentWrites) error {
+// summaries. It sets the ids.
+func (s *Store) InsertCustomerAssessments(ctx context.Context, q Q, spaceID int64, list []*CustomerAssessment) error {
 	seen := make(map[int64]bool, len(list))
 	for _, a := range list {
 		if seen[a.CustomerID] {
@@ -497,17 +496,13 @@ func (s *Store) InsertCustomerAssessments(ctx context.Context, q Q, spaceID int6
 	}
 	wg.Wait()
 	for len(list) > 0 {
-		n := len(list)
-		var ins, sum *sql.Stmt
-		if w != nil {
-			if n >= assessmentChunk {
-				n, ins, sum = assessmentChunk, w.insert, w.summary
-			} else {
-				n, ins, sum = 1, w.insertOne, w.summaryOne
-			}
+		n := min(len(list), assessmentChunk)
+		if s.dialect == SQLite && n < assessmentChunk {
+			// Two statement shapes only, whole chunks and single rows,
+			// so the writer keeps both prepared (writeTx).
+			n = 1
 		}
-		n = min(n, assessmentChunk)
-		if err := s.insertAssessments(ctx, q, spaceID, list[:n], risks[:n], ins, sum); err != nil {
+		if err := s.insertAssessments(ctx, q, spaceID, list[:n], risks[:n]); err != nil {
 			return err
 		}
 		list, risks = list[n:], risks[n:]
@@ -517,7 +512,8 @@ func (s *Store) InsertCustomerAssessments(ctx context.Context, q Q, spaceID int6
 
 // assessmentChunk is how many assessments one statement inserts: 50 rows
 // of 17 parameters, under both databases' limits. A re-scoring batch is a
-// few chunks, each a prepared statement run again (see AssessmentWrites).
+// few chunks, each a prepared statement run again: a statement of 50 rows
+// is as long to parse as to run.
 const assessmentChunk = 50
 
 const assessmentInsertColumns = `space_id, customer_id, customer_revision, methodology_version, risk_score, risk_rating,
@@ -525,41 +521,6 @@ const assessmentInsertColumns = `space_id, customer_id, customer_revision, metho
 	updated_by, updated_by_name, risk`
 
 const assessmentInsertParams = 17
-
-// AssessmentWrites are the statements that store assessments in chunks,
-// prepared once on SQLite's writer connection: a statement of 50 rows is
-// as long to parse as to run, and the driver parses a statement's text on
-// every call otherwise. On PostgreSQL pgx caches prepared statements
-// itself, so there are none (nil).
-type AssessmentWrites struct {
-	insert, insertOne, summary, summaryOne *sql.Stmt
-}
-
-// PrepareAssessmentWrites prepares the chunk statements, once per Store.
-// Call it outside a transaction: on SQLite it needs the writer connection.
-func (s *Store) PrepareAssessmentWrites(ctx context.Context) (*AssessmentWrites, error) {
-	if s.dialect != SQLite {
-		return nil, nil
-	}
-	s.writesOnce.Do(func() {
-		w := &AssessmentWrites{}
-		for _, p := range []struct {
-			st  **sql.Stmt
-			sql string
-		}{
-			{&w.insert, assessmentInsertSQL(false, assessmentChunk, false)},
-			{&w.insertOne, assessmentInsertSQL(false, 1, false)},
-			{&w.summary, summaryUpdateSQL(false, assessmentChunk)},
-			{&w.summaryOne, summaryUpdateSQL(false, 1)},
-		} {
-			if *p.st, s.writesErr = s.w.PrepareContext(context.WithoutCancel(ctx), p.sql); s.writesErr != nil {
-				return
-			}
-		}
-		s.writes = w
-	})
-	return s.writes, s.writesErr
-}
 
 // param is the n-th bind parameter (from 1). SQLite gets an anonymous "?",
 // bound in order: it resolves "$N" through a list it searches linearly, so
@@ -627,9 +588,8 @@ func summaryUpdateSQL(pg bool, rows int) string {
 }
 
 // insertAssessments inserts a chunk of assessments and records them on
-// their customers, with the prepared statements when given.
-func (s *Store) insertAssessments(ctx context.Context, q Q, spaceID int64, list []*CustomerAssessment, risks [][]byte,
-	ins, sum *sql.Stmt) error {
+// their customers.
+func (s *Store) insertAssessments(ctx context.Context, q Q, spaceID int64, list []*CustomerAssessment, risks [][]byte) error {
 	pg := s.dialect == Postgres
 	args := make([]any, 0, len(list)*assessmentInsertParams)
 	var ts timeStrings // a batch's times repeat: format each once
@@ -642,13 +602,13 @@ func (s *Store) insertAssessments(ctx context.Context, q Q, spaceID int64, list 
 			string(a.Risk.RiskRating), ratingOrNil(a.OverrideRiskRating), string(a.ApprovalStatus), approval, ts.T(a.NextReviewAt),
 			ts.T(a.CreatedAt), ts.T(a.UpdatedAt), a.CreatedBy.ID, a.CreatedBy.Name, a.UpdatedBy.ID, a.UpdatedBy.Name, string(risks[i]))
 	}
-	if ins != nil {
-		// A prepared chunk (SQLite only) has no RETURNING: under SQLite's
-		// single writer a multi-row INSERT gives its rows consecutive
-		// rowids, each one above the table's largest, in VALUES order, so
-		// the last rowid names them all. Ids at the top of the int64 range
-		// would break that; they are never reached by counting up.
-		res, err := stmtIn(ctx, q, ins).ExecContext(ctx, args...)
+	if !pg {
+		// No RETURNING on SQLite: under its single writer a multi-row
+		// INSERT gives its rows consecutive rowids, each one above the
+		// table's largest, in VALUES order, so the last rowid names them
+		// all. Ids at the top of the int64 range would break that; they
+		// are never reached by counting up.
+		res, err := q.ExecContext(ctx, assessmentInsertSQL(false, len(list), false), args...)
 		if err != nil {
 			return fmt.Errorf("insert customer assessments: %w", err)
 		}
@@ -659,29 +619,23 @@ func (s *Store) insertAssessments(ctx context.Context, q Q, spaceID int64, list 
 		for i, a := range list {
 			a.ID = last - int64(len(list)-1-i)
 		}
-	} else if err := s.insertReturning(ctx, q, pg, list, args); err != nil {
+	} else if err := s.insertReturning(ctx, q, list, args); err != nil {
 		return err
 	}
 
-	return s.updateSummaries(ctx, q, spaceID, list, sum, &ts)
+	return s.updateSummaries(ctx, q, spaceID, list, &ts)
 }
 
 // updateSummaries records each assessment, the latest of its customer, on
 // the customer row (rating in force, decision, methodology version, review
-// date), in one statement: sum when prepared, else a statement of its own.
-func (s *Store) updateSummaries(ctx context.Context, q Q, spaceID int64, list []*CustomerAssessment, sum *sql.Stmt, ts *timeStrings) error {
+// date), in one statement.
+func (s *Store) updateSummaries(ctx context.Context, q Q, spaceID int64, list []*CustomerAssessment, ts *timeStrings) error {
 	args := make([]any, 0, 5*len(list)+1)
 	for _, a := range list {
 		args = append(args, a.CustomerID, string(a.EffectiveRating()), string(a.ApprovalStatus), a.Risk.MethodologyVersion, ts.T(a.NextReviewAt))
 	}
 	args = append(args, spaceID)
-	var res sql.Result
-	var err error
-	if sum != nil {
-		res, err = stmtIn(ctx, q, sum).ExecContext(ctx, args...)
-	} else {
-		res, err = q.ExecContext(ctx, summaryUpdateSQL(s.dialect == Postgres, len(list)), args...)
-	}
+	res, err := q.ExecContext(ctx, summaryUpdateSQL(s.dialect == Postgres, len(list)), args...)
 	if err != nil {
 		return fmt.Errorf("update customer summaries: %w", err)
 	}
@@ -699,14 +653,14 @@ func (s *Store) updateSummaries(ctx context.Context, q Q, spaceID int64, list []
 	return nil
 }
 
-// insertReturning inserts a chunk with a statement of its own and sets
-// the ids it returns.
-func (s *Store) insertReturning(ctx context.Context, q Q, pg bool, list []*CustomerAssessment, args []any) error {
+// insertReturning inserts a chunk on PostgreSQL and sets the ids it
+// returns.
+func (s *Store) insertReturning(ctx context.Context, q Q, list []*CustomerAssessment, args []any) error {
 	byCustomer := make(map[int64]*CustomerAssessment, len(list))
 	for _, a := range list {
 		byCustomer[a.CustomerID] = a
 	}
-	rows, err := q.QueryContext(ctx, assessmentInsertSQL(pg, len(list), true), args...)
+	rows, err := q.QueryContext(ctx, assessmentInsertSQL(true, len(list), true), args...)
 	if err != nil {
 		return fmt.Errorf("insert customer assessments: %w", err)
 	}
@@ -746,18 +700,6 @@ func (c *timeStrings) T(t time.Time) string {
 	return c.str[i]
 }
 
-// stmtIn runs a statement prepared on the writer in the caller's
-// transaction: database/sql reuses it on the transaction's connection,
-// which on SQLite is the one it was prepared on.
-func stmtIn(ctx context.Context, q Q, st *sql.Stmt) *sql.Stmt {
-	if tx, ok := q.(interface {
-		StmtContext(context.Context, *sql.Stmt) *sql.Stmt
-	}); ok {
-		return tx.StmtContext(ctx, st)
-	}
-	return st
-}
-
 func ratingOrNil(r *customer.Rating) any {
 	if r == nil {
 		return nil
@@ -794,7 +736,7 @@ func (s *Store) DecideCustomerAssessment(ctx context.Context, q Q, spaceID int64
 	if n, _ := res.RowsAffected(); n != 1 {
 		return errs.Conflictf("assessment %d was decided meanwhile", a.ID)
 	}
-	return s.updateSummaries(ctx, q, spaceID, []*CustomerAssessment{&a}, nil, &timeStrings{})
+	return s.updateSummaries(ctx, q, spaceID, []*CustomerAssessment{&a}, &timeStrings{})
 }
 
 // LatestCustomerAssessment returns a customer's newest assessment. lock

@@ -48,10 +48,6 @@ type Store struct {
 	dialect Dialect
 	w, r    *sql.DB
 	target  string // the database URL with any password removed, for logs
-	// writes are the customer assessment batch statements (SQLite).
-	writesOnce sync.Once
-	writes     *AssessmentWrites
-	writesErr  error
 	// wc and rc keep SQLite's statements prepared (nil on PostgreSQL).
 	wc, rc *stmtCache
 
@@ -180,11 +176,6 @@ func (s *Store) Close() error {
 	if s.wc != nil {
 		s.wc.close()
 		s.rc.close()
-	}
-	if w := s.writes; w != nil {
-		for _, st := range []*sql.Stmt{w.insert, w.insertOne, w.summary, w.summaryOne} {
-			st.Close()
-		}
 	}
 	err := s.w.Close()
 	if s.r != s.w {

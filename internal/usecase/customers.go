@@ -176,7 +176,7 @@ func (a *App) CreateCustomer(ctx context.Context, p auth.Principal, c customer.C
 		if err := a.Store.InsertCustomer(ctx, tx, p.Space.ID, rec); err != nil {
 			return err
 		}
-		if err := a.Store.InsertCustomerAssessments(ctx, tx, p.Space.ID, []*store.CustomerAssessment{&as}, nil); err != nil {
+		if err := a.Store.InsertCustomerAssessments(ctx, tx, p.Space.ID, []*store.CustomerAssessment{&as}); err != nil {
 			return err
 		}
 		if err := a.auditCustomer(ctx, tx, p, "customer.create", rec, as); err != nil {
@@ -241,7 +241,7 @@ func (a *App) UpdateCustomer(ctx context.Context, p auth.Principal, id int64, pa
 			return err
 		}
 		as := newAssessment(sc, next, actorOf(p), now)
-		if err := a.Store.InsertCustomerAssessments(ctx, tx, p.Space.ID, []*store.CustomerAssessment{&as}, nil); err != nil {
+		if err := a.Store.InsertCustomerAssessments(ctx, tx, p.Space.ID, []*store.CustomerAssessment{&as}); err != nil {
 			return err
 		}
 		next.Rating, next.ApprovalStatus, next.MethodologyVersion, next.NextReviewAt = as.EffectiveRating(), as.ApprovalStatus, sc.Version(), as.NextReviewAt
@@ -314,7 +314,7 @@ func (a *App) ReassessCustomer(ctx context.Context, p auth.Principal, id int64) 
 			return err
 		}
 		as = newAssessment(sc, rec, actorOf(p), a.storeNow())
-		if err := a.Store.InsertCustomerAssessments(ctx, tx, p.Space.ID, []*store.CustomerAssessment{&as}, nil); err != nil {
+		if err := a.Store.InsertCustomerAssessments(ctx, tx, p.Space.ID, []*store.CustomerAssessment{&as}); err != nil {
 			return err
 		}
 		return a.auditCustomer(ctx, tx, p, "customer.reassess", rec, as)
@@ -540,10 +540,6 @@ func (a *App) rescoreJob(ctx context.Context, j store.Job, progress func(any) er
 	if err != nil {
 		return nil, err
 	}
-	w, err := st.PrepareAssessmentWrites(ctx)
-	if err != nil {
-		return nil, err
-	}
 	// Progress: done of total. A first run starts from none done without
 	// reading every row to count; a run picked up again after a crash
 	// counts what is left.
@@ -571,7 +567,7 @@ func (a *App) rescoreJob(ctx context.Context, j store.Job, progress func(any) er
 	}
 	clean := false // the last pass left no customer unrated
 	for pass := 0; ; pass++ {
-		seen, kept, superseded, err := a.rescorePass(ctx, j, sc, w, report)
+		seen, kept, superseded, err := a.rescorePass(ctx, j, sc, report)
 		if err != nil {
 			return nil, err
 		}
@@ -618,7 +614,7 @@ type rescoredBatch struct {
 // decodes and scores it, while the caller's goroutine stores the previous
 // batch in a write transaction. A customer changed between the two (its
 // revision moved) is left for the next pass, which reads it again.
-func (a *App) rescorePass(ctx context.Context, j store.Job, sc *customer.Scorer, w *store.AssessmentWrites, report func(int) error) (seen, kept int, superseded bool, err error) {
+func (a *App) rescorePass(ctx context.Context, j store.Job, sc *customer.Scorer, report func(int) error) (seen, kept int, superseded bool, err error) {
 	st := a.Store
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -673,7 +669,7 @@ func (a *App) rescorePass(ctx context.Context, j store.Job, sc *customer.Scorer,
 			return seen, kept, false, b.err
 		}
 		seen += len(b.recs)
-		n, superseded, err := a.storeRescored(ctx, j, sc, w, b)
+		n, superseded, err := a.storeRescored(ctx, j, sc, b)
 		if err != nil || superseded {
 			return seen, kept, superseded, err
 		}
@@ -688,7 +684,7 @@ func (a *App) rescorePass(ctx context.Context, j store.Job, sc *customer.Scorer,
 // storeRescored stores a scored batch in one transaction: the customers
 // whose data is still the revision that was scored get their new
 // assessment, carrying the previous decision where the rating holds.
-func (a *App) storeRescored(ctx context.Context, j store.Job, sc *customer.Scorer, w *store.AssessmentWrites, b rescoredBatch) (n int, superseded bool, err error) {
+func (a *App) storeRescored(ctx context.Context, j store.Job, sc *customer.Scorer, b rescoredBatch) (n int, superseded bool, err error) {
 	st := a.Store
 	err = st.Tx(ctx, func(tx store.Q) error {
 		n, superseded = 0, false
@@ -716,7 +712,7 @@ func (a *App) storeRescored(ctx context.Context, j store.Job, sc *customer.Score
 		if len(list) == 0 {
 			return nil
 		}
-		if err := st.InsertCustomerAssessments(ctx, tx, j.SpaceID, list, w); err != nil {
+		if err := st.InsertCustomerAssessments(ctx, tx, j.SpaceID, list); err != nil {
 			return err
 		}
 		n = len(list)

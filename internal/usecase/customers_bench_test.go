@@ -144,7 +144,7 @@ func seedRescoreCustomers(b *testing.B, a *App, by auth.Principal, n int) {
 				}
 				list = append(list, &as)
 			}
-			return st.InsertCustomerAssessments(ctx, tx, by.Space.ID, list, nil)
+			return st.InsertCustomerAssessments(ctx, tx, by.Space.ID, list)
 		})
 		if err != nil {
 			b.Fatal(err)
