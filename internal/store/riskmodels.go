@@ -86,12 +86,6 @@ func (s *Store) RiskModel(ctx context.Context, q Q, spaceID int64, id string, lo
 	return s.latestModel(ctx, q, `m.id = $2`+suffix, id, errs.NotFoundf("risk model %s not found", id), spaceID, decodeModel)
 }
 
-// BuiltinRiskModel returns the latest version of a space's built-in model,
-// or a not-found error when the space does not have it.
-func (s *Store) BuiltinRiskModel(ctx context.Context, q Q, spaceID int64, builtin string) (riskmodel.Model, error) {
-	return s.latestModel(ctx, q, `m.builtin = $2`, builtin, errs.NotFoundf("no built-in risk model %s in this space", builtin), spaceID, decodeModel)
-}
-
 // RiskModelShape is RiskModel (unlocked) decoded only as far as scoring an
 // assessment needs: ID, Version, VersionID, Active, NumberOfDimensions and
 // NumberOfScales; the dimensions and their scales are left out. A model
@@ -101,7 +95,9 @@ func (s *Store) RiskModelShape(ctx context.Context, q Q, spaceID int64, id strin
 	return s.latestModel(ctx, q, `m.id = $2`, id, errs.NotFoundf("risk model %s not found", id), spaceID, decodeModelShape)
 }
 
-// BuiltinRiskModelShape is BuiltinRiskModel decoded as RiskModelShape is.
+// BuiltinRiskModelShape returns the latest version of a space's built-in
+// model, decoded as RiskModelShape is, or a not-found error when the space
+// does not have it.
 func (s *Store) BuiltinRiskModelShape(ctx context.Context, q Q, spaceID int64, builtin string) (riskmodel.Model, error) {
 	return s.latestModel(ctx, q, `m.builtin = $2`, builtin, errs.NotFoundf("no built-in risk model %s in this space", builtin), spaceID, decodeModelShape)
 }

@@ -63,13 +63,13 @@ func TestRiskModelStore(t *testing.T) {
 			t.Fatalf("latest = %+v, %v", got, err)
 		}
 		// The built-in model is read by its key at its latest version.
-		if b, err := s.BuiltinRiskModel(ctx, r, 1, "builtin-x"); err != nil || b.ID != m1.ID || b.Version != 2 || b.VersionID != v2.VersionID {
+		if b, err := s.BuiltinRiskModelShape(ctx, r, 1, "builtin-x"); err != nil || b.ID != m1.ID || b.Version != 2 || b.VersionID != v2.VersionID {
 			t.Fatalf("builtin = %+v, %v", b, err)
 		}
-		if _, err := s.BuiltinRiskModel(ctx, r, other.ID, "builtin-x"); !errs.Is(err, errs.NotFound) {
+		if _, err := s.BuiltinRiskModelShape(ctx, r, other.ID, "builtin-x"); !errs.Is(err, errs.NotFound) {
 			t.Fatalf("builtin of another space: %v", err)
 		}
-		if _, err := s.BuiltinRiskModel(ctx, r, 1, "builtin-y"); !errs.Is(err, errs.NotFound) {
+		if _, err := s.BuiltinRiskModelShape(ctx, r, 1, "builtin-y"); !errs.Is(err, errs.NotFound) {
 			t.Fatalf("unknown builtin: %v", err)
 		}
 		// The shapes carry exactly what scoring reads, of the latest version.
@@ -88,9 +88,6 @@ func TestRiskModelStore(t *testing.T) {
 		}
 		if _, err := s.RiskModelShape(ctx, r, other.ID, m1.ID); !errs.Is(err, errs.NotFound) {
 			t.Fatalf("shape from another space: %v", err)
-		}
-		if _, err := s.BuiltinRiskModelShape(ctx, r, 1, "builtin-y"); !errs.Is(err, errs.NotFound) {
-			t.Fatalf("unknown builtin shape: %v", err)
 		}
 		versions, err := s.RiskModelVersions(ctx, r, 1, m1.ID)
 		if err != nil || len(versions) != 2 || versions[0].Version != 2 || versions[1].Name["en-US"] != "first" {

@@ -182,7 +182,7 @@ func (a *App) PatchMitigation(ctx context.Context, p auth.Principal, productID, 
 // mistake in the request (422), not a missing resource.
 func (a *App) scorer(ctx context.Context, q store.Q, spaceID int64, modelID string) (assessment.Scorer, error) {
 	if modelID == "" {
-		m, err := a.Store.BuiltinRiskModelShape(ctx, q, spaceID, builtinAISystemRisk)
+		m, err := a.BuiltinRiskModel(ctx, q, spaceID)
 		if errs.Is(err, errs.NotFound) {
 			// Every space is seeded with it (SeedSpace, at creation and at
 			// start-up); one that is not yet scores on the fixed 1–5 scale.

@@ -25,9 +25,10 @@ func (a *App) seedRiskModels(ctx context.Context, q store.Q, spaceID int64) erro
 }
 
 // BuiltinRiskModel returns the latest version of the space's "AI system
-// risk" model, the default scale of AI product assessments.
+// risk" model, the default scale of AI product assessments, as far as
+// scoring reads it (store.RiskModelShape).
 func (a *App) BuiltinRiskModel(ctx context.Context, q store.Q, spaceID int64) (riskmodel.Model, error) {
-	return a.Store.BuiltinRiskModel(ctx, q, spaceID, builtinAISystemRisk)
+	return a.Store.BuiltinRiskModelShape(ctx, q, spaceID, builtinAISystemRisk)
 }
 
 // CreateRiskModel validates and stores version 1 of a model.
