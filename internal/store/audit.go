@@ -45,9 +45,9 @@ func (s *Store) AppendAudit(ctx context.Context, q Q, e audit.Event) (audit.Even
 	if tx != nil {
 		// Written back once, before the commit (writeTx.flushHeads).
 		if tx.heads == nil {
-			tx.heads, tx.dirty = make(map[int64]audit.Head), make(map[int64]bool)
+			tx.heads = make(map[int64]audit.Head)
 		}
-		tx.heads[e.SpaceID], tx.dirty[e.SpaceID] = next, true
+		tx.heads[e.SpaceID] = next
 		return e, nil
 	}
 	if _, err := q.ExecContext(ctx, `UPDATE audit_heads SET seq = $2, hash = $3 WHERE space_id = $1`, next.SpaceID, next.Seq, next.Hash); err != nil {

@@ -24,9 +24,11 @@ type writeTx struct {
 	*sql.Tx
 	c     *stmtCache // nil on PostgreSQL
 	stmts map[string]*sql.Stmt
-	heads map[int64]audit.Head // space → head after this transaction's last event
-	dirty map[int64]bool       // heads to write back
-	saved headsState           // saveHeads' buffer
+	// heads maps each space whose chain this transaction advanced to its
+	// head after the transaction's last event: all of them are written
+	// back.
+	heads map[int64]audit.Head
+	saved headsState // saveHeads' buffer
 }
 
 func (s *Store) newWriteTx(tx *sql.Tx) *writeTx {
@@ -73,41 +75,30 @@ func (t *writeTx) writeTx() *writeTx { return t }
 // group member runs so that rolling the member back to its savepoint also
 // rolls back the heads its events advanced. One is taken per member, so it
 // reuses the transaction's buffer: runGroup restores only the latest.
-type headsState []savedHead
-
-type savedHead struct {
-	head  audit.Head
-	dirty bool
-}
+type headsState []audit.Head
 
 func (t *writeTx) saveHeads() headsState {
 	t.saved = t.saved[:0]
 	for _, h := range t.heads {
-		t.saved = append(t.saved, savedHead{h, t.dirty[h.SpaceID]})
+		t.saved = append(t.saved, h)
 	}
 	return t.saved
 }
 
 func (t *writeTx) restoreHeads(saved headsState) {
 	clear(t.heads)
-	clear(t.dirty)
 	for _, h := range saved {
-		t.heads[h.head.SpaceID] = h.head
-		if h.dirty {
-			t.dirty[h.head.SpaceID] = true
-		}
+		t.heads[h.SpaceID] = h
 	}
 }
 
 // flushHeads writes the advanced audit heads; the transaction commits after.
 func (t *writeTx) flushHeads(ctx context.Context) error {
-	for space := range t.dirty {
-		h := t.heads[space]
+	for space, h := range t.heads {
 		if _, err := t.ExecContext(ctx, `UPDATE audit_heads SET seq = $2, hash = $3 WHERE space_id = $1`, space, h.Seq, h.Hash); err != nil {
 			return err
 		}
 	}
-	clear(t.dirty)
 	return nil
 }
 
