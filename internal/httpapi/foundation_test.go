@@ -3,6 +3,7 @@ package httpapi_test
 import (
 	"context"
 	"encoding/json"
+	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
@@ -247,6 +248,43 @@ func testOperationalEndpoints(t *testing.T, b storetest.Backend) {
 			}
 		}
 	}
+}
+
+// TestRevocationOutsideTheServer revokes a token that the server has just
+// resolved (and keeps in memory) the ways an operator can without going
+// through it: another process on the same database, as riskd token revoke
+// does, and plain SQL. The very next request with the token is refused.
+func TestRevocationOutsideTheServer(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		e := apitest.New(t, b, apitest.Options{})
+		ctx := context.Background()
+		other, err := store.Open(ctx, b.URL, store.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer other.Close()
+		app, err := usecase.NewApp(other, slog.New(slog.DiscardHandler))
+		if err != nil {
+			t.Fatal(err)
+		}
+		viaCLI, viaSQL := e.Token("default", auth.Viewer), e.Token("default", auth.Assessor)
+		for _, tok := range []string{viaCLI, viaSQL} {
+			for range 3 {
+				e.Do("GET", "/api/v1/whoami", tok, nil).Expect(t, 200)
+			}
+		}
+		if _, err := app.RevokeToken(ctx, usecase.SystemActor, 0, viaCLI); err != nil {
+			t.Fatal(err)
+		}
+		e.Do("GET", "/api/v1/whoami", viaCLI, nil).ExpectError(t, 401, "unauthorized")
+		e.Do("GET", "/api/v1/whoami", viaSQL, nil).Expect(t, 200)
+		if _, err := other.Writer().ExecContext(ctx, `UPDATE tokens SET revoked_at = $1 WHERE token_hash = $2`,
+			store.T(time.Now()), auth.HashToken(viaSQL)); err != nil {
+			t.Fatal(err)
+		}
+		e.Do("GET", "/api/v1/whoami", viaSQL, nil).ExpectError(t, 401, "unauthorized")
+		e.Do("GET", "/api/v1/whoami", e.Tokens[auth.Admin], nil).Expect(t, 200)
+	})
 }
 
 func TestTokensAPI(t *testing.T) {

@@ -109,9 +109,7 @@ func (s *Server) principal(ctx huma.Context) (auth.Principal, error) {
 	if !auth.LooksLikeToken(tok) {
 		return auth.Principal{}, errs.E(errs.Unauthorized, "invalid or revoked token")
 	}
-	// The lookup is one indexed row: not worth the watcher goroutine the
-	// SQLite driver starts for every statement whose context can end.
-	p, err := s.app.Store.PrincipalByTokenHash(context.WithoutCancel(ctx.Context()), s.app.Store.Reader(), auth.HashToken(tok))
+	p, err := s.app.Principal(ctx.Context(), auth.HashToken(tok))
 	if err != nil {
 		return p, err
 	}

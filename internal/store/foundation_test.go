@@ -53,14 +53,21 @@ func TestSpacesAndTokens(t *testing.T) {
 		if err := s.InsertToken(ctx, s.Writer(), store.Token{ID: id, Space: acme, Name: "ci", Role: auth.Reviewer, Hash: hash, RateLimit: 7, CreatedAt: t0}); err != nil {
 			t.Fatal(err)
 		}
-		p, err := s.PrincipalByTokenHash(ctx, s.Reader(), auth.HashToken(tok))
+		gen0, err := s.TokenGeneration(ctx, s.Reader())
 		if err != nil {
 			t.Fatal(err)
+		}
+		p, gen, err := s.PrincipalByTokenHash(ctx, s.Reader(), auth.HashToken(tok))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if gen != gen0 {
+			t.Fatalf("generation with the principal = %d, current %d", gen, gen0)
 		}
 		if p.ID != id || p.Role != auth.Reviewer || p.Space != acme || p.RateLimit != 7 || p.Name != "ci" {
 			t.Fatalf("principal = %+v", p)
 		}
-		if _, err := s.PrincipalByTokenHash(ctx, s.Reader(), auth.HashToken(tok+"x")); !errs.Is(err, errs.Unauthorized) {
+		if _, _, err := s.PrincipalByTokenHash(ctx, s.Reader(), auth.HashToken(tok+"x")); !errs.Is(err, errs.Unauthorized) {
 			t.Fatalf("wrong token: %v", err)
 		}
 		list, err := s.Tokens(ctx, s.Reader(), acme.ID)
@@ -73,14 +80,35 @@ func TestSpacesAndTokens(t *testing.T) {
 		if _, _, err := s.RevokeToken(ctx, s.Writer(), 1, id, t0); !errs.Is(err, errs.NotFound) {
 			t.Fatalf("revoked from another space: %v", err)
 		}
+		// A new token and a failed revocation leave what is cached valid.
+		if g, err := s.TokenGeneration(ctx, s.Reader()); err != nil || g != gen0 {
+			t.Fatalf("generation after an insert and a failed revocation = %d, %v; want %d", g, err, gen0)
+		}
 		if got, space, err := s.RevokeToken(ctx, s.Writer(), 0, id, t0); err != nil || got != id || space != acme.ID {
 			t.Fatalf("revoke: %s %d %v", got, space, err)
+		}
+		if g, err := s.TokenGeneration(ctx, s.Reader()); err != nil || g <= gen0 {
+			t.Fatalf("generation after a revocation = %d, %v; want above %d", g, err, gen0)
 		}
 		if _, _, err := s.RevokeToken(ctx, s.Writer(), acme.ID, hash, t0); err != nil {
 			t.Fatalf("revoking twice by hash: %v", err)
 		}
-		if _, err := s.PrincipalByTokenHash(ctx, s.Reader(), hash); !errs.Is(err, errs.Unauthorized) {
+		if _, _, err := s.PrincipalByTokenHash(ctx, s.Reader(), hash); !errs.Is(err, errs.Unauthorized) {
 			t.Fatalf("revoked token still works: %v", err)
+		}
+		// Changes made outside riskd count too: the triggers keep the count.
+		g1, _ := s.TokenGeneration(ctx, s.Reader())
+		if _, err := s.Writer().ExecContext(ctx, `UPDATE tokens SET name = 'renamed' WHERE id = $1`, id); err != nil {
+			t.Fatal(err)
+		}
+		if g, err := s.TokenGeneration(ctx, s.Reader()); err != nil || g <= g1 {
+			t.Fatalf("generation after a plain SQL update = %d, %v; want above %d", g, err, g1)
+		}
+		if _, err := s.Writer().ExecContext(ctx, `DELETE FROM tokens WHERE id = $1`, id); err != nil {
+			t.Fatal(err)
+		}
+		if g, err := s.TokenGeneration(ctx, s.Reader()); err != nil || g <= g1+1 {
+			t.Fatalf("generation after a plain SQL delete = %d, %v; want above %d", g, err, g1+1)
 		}
 		if _, _, err := s.RevokeToken(ctx, s.Writer(), 0, "nope", t0); !errs.Is(err, errs.NotFound) {
 			t.Fatalf("unknown token: %v", err)

@@ -41,28 +41,40 @@ func (s *Store) CountTokens(ctx context.Context, q Q) (int, error) {
 	return n, err
 }
 
-// PrincipalByTokenHash resolves a live token to its principal. It is read on
-// every request (no cache), so a revocation takes effect at once on every node.
-func (s *Store) PrincipalByTokenHash(ctx context.Context, q Q, hash string) (auth.Principal, error) {
+// PrincipalByTokenHash resolves a live token to its principal, with the
+// token generation (see TokenGeneration) of the same snapshot: the
+// principal holds for as long as the generation does not change.
+func (s *Store) PrincipalByTokenHash(ctx context.Context, q Q, hash string) (p auth.Principal, gen int64, err error) {
 	var (
-		p       auth.Principal
 		role    string
 		stored  string
 		revoked sql.NullString
 	)
-	err := q.QueryRowContext(ctx, `SELECT t.id, t.name, t.role, t.token_hash, t.rate_limit, t.revoked_at, s.id, s.slug
+	err = q.QueryRowContext(ctx, `SELECT t.id, t.name, t.role, t.token_hash, t.rate_limit, t.revoked_at, s.id, s.slug,
+			(SELECT gen FROM token_generation WHERE id = 1)
 		FROM tokens t JOIN spaces s ON s.id = t.space_id WHERE t.token_hash = $1`, hash).
-		Scan(&p.ID, &p.Name, &role, &stored, &p.RateLimit, &revoked, &p.Space.ID, &p.Space.Slug)
+		Scan(&p.ID, &p.Name, &role, &stored, &p.RateLimit, &revoked, &p.Space.ID, &p.Space.Slug, &gen)
 	if errors.Is(err, sql.ErrNoRows) || (err == nil && (revoked.Valid || !auth.HashMatches(stored, hash))) {
-		return p, errs.E(errs.Unauthorized, "invalid or revoked token")
+		return p, 0, errs.E(errs.Unauthorized, "invalid or revoked token")
 	}
 	if err != nil {
-		return p, fmt.Errorf("look up token: %w", err)
+		return p, 0, fmt.Errorf("look up token: %w", err)
 	}
 	if p.Role, err = auth.ParseRole(role); err != nil {
-		return p, fmt.Errorf("token %s: %w", p.ID, err)
+		return p, 0, fmt.Errorf("token %s: %w", p.ID, err)
 	}
-	return p, nil
+	return p, gen, nil
+}
+
+// TokenGeneration returns the count of changes made to issued tokens so far
+// (revocations and any other update or delete; not new tokens). Triggers
+// keep it, so it also counts changes made outside riskd.
+func (s *Store) TokenGeneration(ctx context.Context, q Q) (int64, error) {
+	var gen int64
+	if err := q.QueryRowContext(ctx, `SELECT gen FROM token_generation WHERE id = 1`).Scan(&gen); err != nil {
+		return 0, fmt.Errorf("read token generation: %w", err)
+	}
+	return gen, nil
 }
 
 // Tokens lists the tokens of every space (spaceID 0) or of one space.

@@ -170,7 +170,7 @@ func checkUpgrade(t *testing.T, s *store.Store) {
 	if err := s.Ready(ctx); err != nil {
 		t.Fatal(err)
 	}
-	p, err := s.PrincipalByTokenHash(ctx, s.Reader(), auth.HashToken("rk_fixturefixturefixturefixturefixturefixturefi"))
+	p, _, err := s.PrincipalByTokenHash(ctx, s.Reader(), auth.HashToken("rk_fixturefixturefixturefixturefixturefixturefi"))
 	if err != nil || p.Name != "fixture" || p.Role != auth.Admin {
 		t.Fatalf("token after upgrade: %+v %v", p, err)
 	}

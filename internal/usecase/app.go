@@ -32,7 +32,8 @@ type App struct {
 	// so the local runner starts them without waiting for its next poll.
 	JobsEnqueued func()
 
-	scorers scorerCache // compiled customer risk methodologies
+	scorers    scorerCache    // compiled customer risk methodologies
+	principals principalCache // resolved tokens (see Principal)
 }
 
 // TextAnalyzer is what the text-risk use cases need of the rule engine;
