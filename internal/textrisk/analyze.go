@@ -122,12 +122,85 @@ func (e *Engine) Analyze(text string, scenario Scenario) Result {
 	if len(e.rules) == 0 || len(text) == 0 {
 		return res
 	}
-	sc := e.pool.Get().(*scratch)
-	defer func() {
-		if cap(sc.norm.b) <= maxPooled {
-			e.pool.Put(sc)
+	sc := e.getScratch()
+	defer e.putScratch(sc)
+	hits := e.match(sc, text, scenario)
+	if len(hits) == 0 {
+		return res
+	}
+	var weights []float64
+	for len(hits) > 0 {
+		var hs []ruleHit
+		hs, hits = e.nextRule(hits)
+		if e.evaluate(sc, hs, maxChunks) {
+			f := e.finding(sc, text, hs[0].role)
+			res.Findings = append(res.Findings, f)
+			weights = append(weights, f.Weight)
 		}
-	}()
+	}
+	res.RiskScore = Score(weights...)
+	res.Band = Band(res.RiskScore)
+	slices.SortFunc(res.Findings, func(x, y Finding) int {
+		if c := cmp.Compare(x.Priority.rank(), y.Priority.rank()); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(y.Weight, x.Weight); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(x.Citations[0].Chunks[0].StartOffset, y.Citations[0].Chunks[0].StartOffset); c != 0 {
+			return c
+		}
+		return cmp.Compare(x.RuleID, y.RuleID)
+	})
+	return res
+}
+
+// Score is Analyze for callers that need the score only: it returns the
+// same Scenario, RiskScore, Band and PackVersion as Analyze(text, scenario)
+// and an empty, non-nil Findings. It runs the same matching, but a rule
+// stops at its first match that passes every check (a rule's weight counts
+// once however often it matches), and no findings, passages or citations
+// are built.
+func (e *Engine) Score(text string, scenario Scenario) Result {
+	if scenario >= numScenarios {
+		scenario = Generic
+	}
+	res := Result{Scenario: scenario, Band: Band(0), PackVersion: e.version, Findings: []Finding{}}
+	if len(e.rules) == 0 || len(text) == 0 {
+		return res
+	}
+	sc := e.getScratch()
+	defer e.putScratch(sc)
+	hits := e.match(sc, text, scenario)
+	// The weights in Analyze's order (of rules, before the findings are
+	// sorted), so that the product rounds the same; a text rarely fires
+	// more rules than fit on the stack.
+	var buf [16]float64
+	weights := buf[:0]
+	for len(hits) > 0 {
+		var hs []ruleHit
+		hs, hits = e.nextRule(hits)
+		if e.evaluate(sc, hs, 1) {
+			weights = append(weights, e.rules[e.roleRule[hs[0].role]].weight)
+		}
+	}
+	res.RiskScore = Score(weights...)
+	res.Band = Band(res.RiskScore)
+	return res
+}
+
+func (e *Engine) getScratch() *scratch { return e.pool.Get().(*scratch) }
+
+func (e *Engine) putScratch(sc *scratch) {
+	if cap(sc.norm.b) <= maxPooled {
+		e.pool.Put(sc)
+	}
+}
+
+// match runs what Analyze and Score share: it normalises text into sc.norm,
+// scans it and returns the hits of the rules that may fire, sorted by role
+// and position, so that each rule's hits form one run (see nextRule).
+func (e *Engine) match(sc *scratch, text string, scenario Scenario) []ruleHit {
 	normalize(&sc.norm, text)
 	t := sc.norm.b
 	ac := e.ac[scenario]
@@ -156,36 +229,20 @@ func (e *Engine) Analyze(text string, scenario Scenario) Result {
 	sc.touched = sc.touched[:0]
 	sc.hits = hits
 	if len(hits) == 0 {
-		return res
+		return nil
 	}
-	hits = sc.sortHits(hits)
-	var weights []float64
-	for a := 0; a < len(hits); {
-		b := a + 1
-		for b < len(hits) && e.roleRule[hits[b].role] == e.roleRule[hits[a].role] {
-			b++
-		}
-		if f, ok := e.evaluate(sc, text, hits[a:b]); ok {
-			res.Findings = append(res.Findings, f)
-			weights = append(weights, f.Weight)
-		}
-		a = b
+	return sc.sortHits(hits)
+}
+
+// nextRule splits the hits of the first rule in hits, sorted by role, from
+// the rest.
+func (e *Engine) nextRule(hits []ruleHit) (rule, rest []ruleHit) {
+	r := e.roleRule[hits[0].role]
+	b := 1
+	for b < len(hits) && e.roleRule[hits[b].role] == r {
+		b++
 	}
-	res.RiskScore = Score(weights...)
-	res.Band = Band(res.RiskScore)
-	slices.SortFunc(res.Findings, func(x, y Finding) int {
-		if c := cmp.Compare(x.Priority.rank(), y.Priority.rank()); c != 0 {
-			return c
-		}
-		if c := cmp.Compare(y.Weight, x.Weight); c != 0 {
-			return c
-		}
-		if c := cmp.Compare(x.Citations[0].Chunks[0].StartOffset, y.Citations[0].Chunks[0].StartOffset); c != 0 {
-			return c
-		}
-		return cmp.Compare(x.RuleID, y.RuleID)
-	})
-	return res
+	return hits[:b], hits[b:]
 }
 
 // findPhrases is Analyze's first pass over the automaton's hits: it
@@ -375,8 +432,11 @@ func group(hs []ruleHit, role int32) []ruleHit {
 	return hs[a:b]
 }
 
-// evaluate decides whether rule hs[0].rule fires given all its hits.
-func (e *Engine) evaluate(sc *scratch, text string, hs []ruleHit) (Finding, bool) {
+// evaluate decides whether the rule of hs, all its hits, fires: it collects
+// in sc.spans the matches that pass every check, up to limit of them, and
+// reports whether there is one. Analyze asks for maxChunks matches to cite,
+// Score for the first.
+func (e *Engine) evaluate(sc *scratch, hs []ruleHit, limit int) bool {
 	cr := &e.rules[e.roleRule[hs[0].role]]
 	nt := &sc.norm
 	ruleUnless := group(hs, cr.ruleUnless)
@@ -384,6 +444,7 @@ func (e *Engine) evaluate(sc *scratch, text string, hs []ruleHit) (Finding, bool
 	sc.spans = sc.spans[:0]
 	var terms [maxTerms][]ruleHit
 	var parts [maxTerms]span
+clauses:
 	for ci := range cr.clauses {
 		cl := &cr.clauses[ci]
 		ok := true
@@ -400,9 +461,6 @@ func (e *Engine) evaluate(sc *scratch, text string, hs []ruleHit) (Finding, bool
 			// hit moves forward with the hits (a cursor, not a search).
 			next := 0
 			for _, h := range terms[ord[0]] {
-				if len(sc.spans) >= maxChunks {
-					break
-				}
 				if cl.terms > 1 {
 					cands := terms[ord[1]]
 					for next < len(cands) && cands[next].start < h.end {
@@ -430,12 +488,20 @@ func (e *Engine) evaluate(sc *scratch, text string, hs []ruleHit) (Finding, bool
 					continue
 				}
 				sc.spans = append(sc.spans, s)
+				if len(sc.spans) == limit {
+					break clauses
+				}
 			}
 		}
 	}
-	if len(sc.spans) == 0 {
-		return Finding{}, false
-	}
+	return len(sc.spans) > 0
+}
+
+// finding builds the finding of the rule with role, which evaluate found
+// to fire with the matches in sc.spans.
+func (e *Engine) finding(sc *scratch, text string, role int32) Finding {
+	cr := &e.rules[e.roleRule[role]]
+	nt := &sc.norm
 	slices.SortFunc(sc.spans, func(x, y span) int {
 		if c := cmp.Compare(x.start, y.start); c != 0 {
 			return c
@@ -468,7 +534,7 @@ func (e *Engine) evaluate(sc *scratch, text string, hs []ruleHit) (Finding, bool
 		Details:     cr.def.Message,
 		Remediation: cr.def.Remediation,
 		Citations:   cits,
-	}, true
+	}
 }
 
 // chain extends a partial sequence match, parts (the hits found so far,
