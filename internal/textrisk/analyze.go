@@ -87,14 +87,13 @@ type phraseHit struct {
 // scratch is per-call working memory, pooled so that steady-state analysis
 // allocates only the result.
 type scratch struct {
-	norm     normText
-	raw      []rawHit
-	lanes    [streams][]uint64
-	phits    []phraseHit
-	seen     []uint8 // per clause slot: the terms that hit
-	touched  []int32 // slots of seen to reset
-	live     []bool  // per rule: has a complete clause
-	relevant []bool  // per phrase: used by a rule with a complete clause
+	norm    normText
+	raw     []rawHit
+	lanes   [streams][]uint64
+	phits   []phraseHit
+	seen    []uint8 // per clause slot: the terms that hit
+	touched []int32 // slots of seen to reset
+	live    []bool  // per rule: has a complete clause
 	// applied[p] == epoch when phrase p's uses have been noted in this
 	// call; epoch changes with every call.
 	applied []uint32
@@ -210,7 +209,6 @@ func (e *Engine) match(sc *scratch, text string, scenario Scenario) []ruleHit {
 		sc.live = make([]bool, len(e.rules))
 		sc.blocked = make([]bool, len(e.rules))
 		sc.count = make([]int32, len(e.roleRule))
-		sc.relevant = make([]bool, len(e.phrases))
 		sc.applied = make([]uint32, len(e.phrases))
 	}
 	if sc.epoch++; sc.epoch == 0 {
@@ -342,8 +340,9 @@ func (e *Engine) notePhrase(sc *scratch, uses []use, liveRules []int32) []int32 
 
 // ruleHits is Analyze's second pass, for candidate rules only: the hits of
 // the terms of complete clauses, and of every exception and disclosure.
-// Phrases no candidate rule uses, most of them, are passed over without
-// looking at their uses.
+// Marking the phrases of candidate rules beforehand, to pass over the
+// others without looking at their uses, cost more than it saved: a rule
+// has hundreds of phrases, a short text a few dozen hits.
 func (e *Engine) ruleHits(sc *scratch, scenario Scenario, liveRules []int32) []ruleHit {
 	uses, useFirst := e.uses[scenario], e.useFirst[scenario]
 	hits := sc.hits[:0]
@@ -351,17 +350,7 @@ func (e *Engine) ruleHits(sc *scratch, scenario Scenario, liveRules []int32) []r
 		for _, r := range sc.blocks {
 			sc.live[r] = false
 		}
-		for _, r := range liveRules {
-			if sc.live[r] {
-				for _, p := range e.rulePhrases[r] {
-					sc.relevant[p] = true
-				}
-			}
-		}
 		for _, h := range sc.phits {
-			if !sc.relevant[h.phrase] {
-				continue
-			}
 			for _, u := range uses[useFirst[h.phrase]:useFirst[h.phrase+1]] {
 				if sc.live[u.rule] && (u.kind != useTerm || sc.seen[u.slot] == e.full[u.slot]) {
 					hits = append(hits, ruleHit{role: u.role, sent: h.sent, start: h.start, end: h.end})
@@ -370,9 +359,6 @@ func (e *Engine) ruleHits(sc *scratch, scenario Scenario, liveRules []int32) []r
 		}
 		for _, r := range liveRules {
 			sc.live[r] = false
-			for _, p := range e.rulePhrases[r] {
-				sc.relevant[p] = false
-			}
 		}
 	}
 	sc.lives = liveRules

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"slices"
 	"strings"
 	"sync"
 )
@@ -310,10 +309,8 @@ type Engine struct {
 	// rule is evaluated only once every term of one of its clauses hit.
 	full     []uint8
 	roleRule []int32 // role -> rule
-	// rulePhrases[r] lists the phrases rule r uses, in any role, once.
-	rulePhrases [][]int32
-	version     string
-	pool        sync.Pool
+	version  string
+	pool     sync.Pool
 }
 
 var (
@@ -391,9 +388,6 @@ func New(packs ...*Pack) (*Engine, error) {
 		}
 		ph := &e.phrases[pi]
 		ph.mask |= mask
-		if rp := e.rulePhrases[u.rule]; !slices.Contains(rp, pi) {
-			e.rulePhrases[u.rule] = append(rp, pi)
-		}
 		for _, old := range ph.uses {
 			if old == u {
 				return
@@ -407,7 +401,6 @@ func New(packs ...*Pack) (*Engine, error) {
 			continue
 		}
 		ri := int32(len(e.rules))
-		e.rulePhrases = append(e.rulePhrases, nil)
 		cr := compiledRule{def: r, priority: r.Severity, weight: r.Weight}
 		if cr.priority == "" {
 			cr.priority = priorityFor(r.Weight)
