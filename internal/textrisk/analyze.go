@@ -104,8 +104,10 @@ type scratch struct {
 	hits    []ruleHit
 	sorted  []ruleHit
 	count   []int32 // per role, for the counting sort
-	roles   []int32 // roles present
-	spans   []span
+	// sorted[from[role]:to[role]] are the hits of a role of a rule in
+	// lives, after sortHits.
+	from, to []int32
+	spans    []span
 }
 
 // maxPooled keeps one giant input from pinning its buffers in the pool.
@@ -123,16 +125,13 @@ func (e *Engine) Analyze(text string, scenario Scenario) Result {
 	}
 	sc := e.getScratch()
 	defer e.putScratch(sc)
-	hits := e.match(sc, text, scenario)
-	if len(hits) == 0 {
+	if !e.match(sc, text, scenario) {
 		return res
 	}
 	var weights []float64
-	for len(hits) > 0 {
-		var hs []ruleHit
-		hs, hits = e.nextRule(hits)
-		if e.evaluate(sc, hs, maxChunks) {
-			f := e.finding(sc, text, hs[0].role)
+	for _, r := range sc.lives {
+		if e.evaluate(sc, r, maxChunks) {
+			f := e.finding(sc, text, r)
 			res.Findings = append(res.Findings, f)
 			weights = append(weights, f.Weight)
 		}
@@ -170,17 +169,15 @@ func (e *Engine) Score(text string, scenario Scenario) Result {
 	}
 	sc := e.getScratch()
 	defer e.putScratch(sc)
-	hits := e.match(sc, text, scenario)
+	e.match(sc, text, scenario)
 	// The weights in Analyze's order (of rules, before the findings are
 	// sorted), so that the product rounds the same; a text rarely fires
 	// more rules than fit on the stack.
 	var buf [16]float64
 	weights := buf[:0]
-	for len(hits) > 0 {
-		var hs []ruleHit
-		hs, hits = e.nextRule(hits)
-		if e.evaluate(sc, hs, 1) {
-			weights = append(weights, e.rules[e.roleRule[hs[0].role]].weight)
+	for _, r := range sc.lives {
+		if e.evaluate(sc, r, 1) {
+			weights = append(weights, e.rules[r].weight)
 		}
 	}
 	res.RiskScore = Score(weights...)
@@ -197,9 +194,10 @@ func (e *Engine) putScratch(sc *scratch) {
 }
 
 // match runs what Analyze and Score share: it normalises text into sc.norm,
-// scans it and returns the hits of the rules that may fire, sorted by role
-// and position, so that each rule's hits form one run (see nextRule).
-func (e *Engine) match(sc *scratch, text string, scenario Scenario) []ruleHit {
+// scans it, and sorts the hits of the rules that may fire into sc.sorted
+// (see sortHits), listing those rules in order in sc.lives. It reports
+// whether there is any hit.
+func (e *Engine) match(sc *scratch, text string, scenario Scenario) bool {
 	normalize(&sc.norm, text)
 	t := sc.norm.b
 	ac := e.ac[scenario]
@@ -209,6 +207,8 @@ func (e *Engine) match(sc *scratch, text string, scenario Scenario) []ruleHit {
 		sc.live = make([]bool, len(e.rules))
 		sc.blocked = make([]bool, len(e.rules))
 		sc.count = make([]int32, len(e.roleRule))
+		sc.from = make([]int32, len(e.roleRule))
+		sc.to = make([]int32, len(e.roleRule))
 		sc.applied = make([]uint32, len(e.phrases))
 	}
 	if sc.epoch++; sc.epoch == 0 {
@@ -227,20 +227,11 @@ func (e *Engine) match(sc *scratch, text string, scenario Scenario) []ruleHit {
 	sc.touched = sc.touched[:0]
 	sc.hits = hits
 	if len(hits) == 0 {
-		return nil
+		sc.lives = sc.lives[:0]
+		return false
 	}
-	return sc.sortHits(hits)
-}
-
-// nextRule splits the hits of the first rule in hits, sorted by role, from
-// the rest.
-func (e *Engine) nextRule(hits []ruleHit) (rule, rest []ruleHit) {
-	r := e.roleRule[hits[0].role]
-	b := 1
-	for b < len(hits) && e.roleRule[hits[b].role] == r {
-		b++
-	}
-	return hits[:b], hits[b:]
+	e.sortHits(sc, hits)
+	return true
 }
 
 // findPhrases is Analyze's first pass over the automaton's hits: it
@@ -365,68 +356,63 @@ func (e *Engine) ruleHits(sc *scratch, scenario Scenario, liveRules []int32) []r
 	return hits
 }
 
-// sortHits orders hits by role, then position. Roles number rules in
-// order, so each rule's hits form one run. A counting sort by role keeps it
-// linear; within a role the automaton's end-position order is almost start
-// order already, which an insertion sort finishes cheaply.
-func (sc *scratch) sortHits(hits []ruleHit) []ruleHit {
-	roles := sc.roles[:0]
+// sortHits orders hits by role, then position, into sc.sorted, and sorts
+// sc.lives, the rules the hits can belong to. Roles number rules in order,
+// each rule's roles consecutively, so a counting sort by role over the
+// roles of those rules keeps it linear, leaving the bounds of every role's
+// run for group. Within a role the automaton's end-position order is
+// almost start order already, which an insertion sort finishes cheaply.
+func (e *Engine) sortHits(sc *scratch, hits []ruleHit) {
 	for _, h := range hits {
-		if sc.count[h.role] == 0 {
-			roles = append(roles, h.role)
-		}
 		sc.count[h.role]++
 	}
-	slices.Sort(roles)
+	slices.Sort(sc.lives)
 	next := int32(0)
-	for _, r := range roles {
-		n := sc.count[r]
-		sc.count[r] = next
-		next += n
+	for _, r := range sc.lives {
+		for role := e.firstRole[r]; role < e.firstRole[r+1]; role++ {
+			sc.from[role] = next
+			next += sc.count[role]
+			sc.count[role] = sc.from[role]
+		}
 	}
 	out := slices.Grow(sc.sorted[:0], len(hits))[:len(hits)]
 	for _, h := range hits {
 		out[sc.count[h.role]] = h
 		sc.count[h.role]++
 	}
-	a := 0
-	for _, r := range roles {
-		b := int(sc.count[r])
-		run := out[a:b]
-		for i := 1; i < len(run); i++ {
-			for j := i; j > 0 && (run[j].start < run[j-1].start || (run[j].start == run[j-1].start && run[j].end < run[j-1].end)); j-- {
-				run[j], run[j-1] = run[j-1], run[j]
+	for _, r := range sc.lives {
+		for role := e.firstRole[r]; role < e.firstRole[r+1]; role++ {
+			run := out[sc.from[role]:sc.count[role]]
+			for i := 1; i < len(run); i++ {
+				for j := i; j > 0 && (run[j].start < run[j-1].start || (run[j].start == run[j-1].start && run[j].end < run[j-1].end)); j-- {
+					run[j], run[j-1] = run[j-1], run[j]
+				}
 			}
+			sc.to[role] = sc.count[role]
+			sc.count[role] = 0
 		}
-		sc.count[r] = 0
-		a = b
 	}
-	sc.roles, sc.sorted = roles, out
-	return out
+	sc.sorted = out
 }
 
-// group returns the hits of one role, sorted by position.
-func group(hs []ruleHit, role int32) []ruleHit {
+// group returns the hits of one role, sorted by position; role is one of
+// a rule in sc.lives, or -1 for none.
+func (sc *scratch) group(role int32) []ruleHit {
 	if role < 0 {
 		return nil
 	}
-	a := sort.Search(len(hs), func(i int) bool { return hs[i].role >= role })
-	b := a
-	for b < len(hs) && hs[b].role == role {
-		b++
-	}
-	return hs[a:b]
+	return sc.sorted[sc.from[role]:sc.to[role]]
 }
 
-// evaluate decides whether the rule of hs, all its hits, fires: it collects
-// in sc.spans the matches that pass every check, up to limit of them, and
+// evaluate decides whether rule r, one of sc.lives, fires: it collects in
+// sc.spans the matches that pass every check, up to limit of them, and
 // reports whether there is one. Analyze asks for maxChunks matches to cite,
 // Score for the first.
-func (e *Engine) evaluate(sc *scratch, hs []ruleHit, limit int) bool {
-	cr := &e.rules[e.roleRule[hs[0].role]]
+func (e *Engine) evaluate(sc *scratch, r int32, limit int) bool {
+	cr := &e.rules[r]
 	nt := &sc.norm
-	ruleUnless := group(hs, cr.ruleUnless)
-	required := group(hs, cr.require)
+	ruleUnless := sc.group(cr.ruleUnless)
+	required := sc.group(cr.require)
 	sc.spans = sc.spans[:0]
 	var terms [maxTerms][]ruleHit
 	var parts [maxTerms]span
@@ -435,13 +421,13 @@ clauses:
 		cl := &cr.clauses[ci]
 		ok := true
 		for ti := 0; ti < cl.terms; ti++ {
-			terms[ti] = group(hs, cr.termRoles[ci][ti])
+			terms[ti] = sc.group(cr.termRoles[ci][ti])
 			ok = ok && len(terms[ti]) > 0
 		}
 		if !ok {
 			continue
 		}
-		clauseUnless := group(hs, cr.clauseUnless[ci])
+		clauseUnless := sc.group(cr.clauseUnless[ci])
 		for _, ord := range cl.orders {
 			// The second term's first candidate after each first-term
 			// hit moves forward with the hits (a cursor, not a search).
@@ -483,10 +469,10 @@ clauses:
 	return len(sc.spans) > 0
 }
 
-// finding builds the finding of the rule with role, which evaluate found
-// to fire with the matches in sc.spans.
-func (e *Engine) finding(sc *scratch, text string, role int32) Finding {
-	cr := &e.rules[e.roleRule[role]]
+// finding builds the finding of rule r, which evaluate found to fire with
+// the matches in sc.spans.
+func (e *Engine) finding(sc *scratch, text string, r int32) Finding {
+	cr := &e.rules[r]
 	nt := &sc.norm
 	slices.SortFunc(sc.spans, func(x, y span) int {
 		if c := cmp.Compare(x.start, y.start); c != 0 {

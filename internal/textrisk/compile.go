@@ -309,8 +309,10 @@ type Engine struct {
 	// rule is evaluated only once every term of one of its clauses hit.
 	full     []uint8
 	roleRule []int32 // role -> rule
-	version  string
-	pool     sync.Pool
+	// The roles of rule r are firstRole[r] to firstRole[r+1]-1.
+	firstRole []int32
+	version   string
+	pool      sync.Pool
 }
 
 var (
@@ -401,6 +403,7 @@ func New(packs ...*Pack) (*Engine, error) {
 			continue
 		}
 		ri := int32(len(e.rules))
+		e.firstRole = append(e.firstRole, int32(len(e.roleRule)))
 		cr := compiledRule{def: r, priority: r.Severity, weight: r.Weight}
 		if cr.priority == "" {
 			cr.priority = priorityFor(r.Weight)
@@ -499,6 +502,7 @@ func New(packs ...*Pack) (*Engine, error) {
 	if err := errors.Join(all...); err != nil {
 		return nil, err
 	}
+	e.firstRole = append(e.firstRole, int32(len(e.roleRule)))
 	for i := range e.phrases {
 		ph := &e.phrases[i]
 		ph.plain = len(ph.left) == 0 && len(ph.right) == 0 && !ph.suffix
