@@ -87,14 +87,13 @@ type phraseHit struct {
 // scratch is per-call working memory, pooled so that steady-state analysis
 // allocates only the result.
 type scratch struct {
-	norm     normText
-	raw      []rawHit
-	lanes    [streams][]uint64
-	phits    []phraseHit
-	seen     []uint8 // per clause slot: the terms that hit
-	touched  []int32 // slots of seen to reset
-	live     []bool  // per rule: has a complete clause
-	relevant []bool  // per phrase: used by a rule with a complete clause
+	norm    normText
+	raw     []rawHit
+	lanes   [streams][]uint64
+	phits   []phraseHit
+	seen    []uint8 // per clause slot: the terms that hit
+	touched []int32 // slots of seen to reset
+	live    []bool  // per rule: has a complete clause
 	// applied[p] == epoch when phrase p's uses have been noted in this
 	// call; epoch changes with every call.
 	applied []uint32
@@ -105,8 +104,10 @@ type scratch struct {
 	hits    []ruleHit
 	sorted  []ruleHit
 	count   []int32 // per role, for the counting sort
-	roles   []int32 // roles present
-	spans   []span
+	// sorted[from[role]:to[role]] are the hits of a role of a rule in
+	// lives, after sortHits.
+	from, to []int32
+	spans    []span
 }
 
 // maxPooled keeps one giant input from pinning its buffers in the pool.
@@ -122,12 +123,81 @@ func (e *Engine) Analyze(text string, scenario Scenario) Result {
 	if len(e.rules) == 0 || len(text) == 0 {
 		return res
 	}
-	sc := e.pool.Get().(*scratch)
-	defer func() {
-		if cap(sc.norm.b) <= maxPooled {
-			e.pool.Put(sc)
+	sc := e.getScratch()
+	defer e.putScratch(sc)
+	if !e.match(sc, text, scenario) {
+		return res
+	}
+	var weights []float64
+	for _, r := range sc.lives {
+		if e.evaluate(sc, r, maxChunks) {
+			f := e.finding(sc, text, r)
+			res.Findings = append(res.Findings, f)
+			weights = append(weights, f.Weight)
 		}
-	}()
+	}
+	res.RiskScore = Score(weights...)
+	res.Band = Band(res.RiskScore)
+	slices.SortFunc(res.Findings, func(x, y Finding) int {
+		if c := cmp.Compare(x.Priority.rank(), y.Priority.rank()); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(y.Weight, x.Weight); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(x.Citations[0].Chunks[0].StartOffset, y.Citations[0].Chunks[0].StartOffset); c != 0 {
+			return c
+		}
+		return cmp.Compare(x.RuleID, y.RuleID)
+	})
+	return res
+}
+
+// Score is Analyze for callers that need the score only: it returns the
+// same Scenario, RiskScore, Band and PackVersion as Analyze(text, scenario)
+// and an empty, non-nil Findings. It runs the same matching, but a rule
+// stops at its first match that passes every check (a rule's weight counts
+// once however often it matches), and no findings, passages or citations
+// are built.
+func (e *Engine) Score(text string, scenario Scenario) Result {
+	if scenario >= numScenarios {
+		scenario = Generic
+	}
+	res := Result{Scenario: scenario, Band: Band(0), PackVersion: e.version, Findings: []Finding{}}
+	if len(e.rules) == 0 || len(text) == 0 {
+		return res
+	}
+	sc := e.getScratch()
+	defer e.putScratch(sc)
+	e.match(sc, text, scenario)
+	// The weights in Analyze's order (of rules, before the findings are
+	// sorted), so that the product rounds the same; a text rarely fires
+	// more rules than fit on the stack.
+	var buf [16]float64
+	weights := buf[:0]
+	for _, r := range sc.lives {
+		if e.evaluate(sc, r, 1) {
+			weights = append(weights, e.rules[r].weight)
+		}
+	}
+	res.RiskScore = Score(weights...)
+	res.Band = Band(res.RiskScore)
+	return res
+}
+
+func (e *Engine) getScratch() *scratch { return e.pool.Get().(*scratch) }
+
+func (e *Engine) putScratch(sc *scratch) {
+	if cap(sc.norm.b) <= maxPooled {
+		e.pool.Put(sc)
+	}
+}
+
+// match runs what Analyze and Score share: it normalises text into sc.norm,
+// scans it, and sorts the hits of the rules that may fire into sc.sorted
+// (see sortHits), listing those rules in order in sc.lives. It reports
+// whether there is any hit.
+func (e *Engine) match(sc *scratch, text string, scenario Scenario) bool {
 	normalize(&sc.norm, text)
 	t := sc.norm.b
 	ac := e.ac[scenario]
@@ -137,7 +207,8 @@ func (e *Engine) Analyze(text string, scenario Scenario) Result {
 		sc.live = make([]bool, len(e.rules))
 		sc.blocked = make([]bool, len(e.rules))
 		sc.count = make([]int32, len(e.roleRule))
-		sc.relevant = make([]bool, len(e.phrases))
+		sc.from = make([]int32, len(e.roleRule))
+		sc.to = make([]int32, len(e.roleRule))
 		sc.applied = make([]uint32, len(e.phrases))
 	}
 	if sc.epoch++; sc.epoch == 0 {
@@ -156,36 +227,11 @@ func (e *Engine) Analyze(text string, scenario Scenario) Result {
 	sc.touched = sc.touched[:0]
 	sc.hits = hits
 	if len(hits) == 0 {
-		return res
+		sc.lives = sc.lives[:0]
+		return false
 	}
-	hits = sc.sortHits(hits)
-	var weights []float64
-	for a := 0; a < len(hits); {
-		b := a + 1
-		for b < len(hits) && e.roleRule[hits[b].role] == e.roleRule[hits[a].role] {
-			b++
-		}
-		if f, ok := e.evaluate(sc, text, hits[a:b]); ok {
-			res.Findings = append(res.Findings, f)
-			weights = append(weights, f.Weight)
-		}
-		a = b
-	}
-	res.RiskScore = Score(weights...)
-	res.Band = Band(res.RiskScore)
-	slices.SortFunc(res.Findings, func(x, y Finding) int {
-		if c := cmp.Compare(x.Priority.rank(), y.Priority.rank()); c != 0 {
-			return c
-		}
-		if c := cmp.Compare(y.Weight, x.Weight); c != 0 {
-			return c
-		}
-		if c := cmp.Compare(x.Citations[0].Chunks[0].StartOffset, y.Citations[0].Chunks[0].StartOffset); c != 0 {
-			return c
-		}
-		return cmp.Compare(x.RuleID, y.RuleID)
-	})
-	return res
+	e.sortHits(sc, hits)
+	return true
 }
 
 // findPhrases is Analyze's first pass over the automaton's hits: it
@@ -285,8 +331,9 @@ func (e *Engine) notePhrase(sc *scratch, uses []use, liveRules []int32) []int32 
 
 // ruleHits is Analyze's second pass, for candidate rules only: the hits of
 // the terms of complete clauses, and of every exception and disclosure.
-// Phrases no candidate rule uses, most of them, are passed over without
-// looking at their uses.
+// Marking the phrases of candidate rules beforehand, to pass over the
+// others without looking at their uses, cost more than it saved: a rule
+// has hundreds of phrases, a short text a few dozen hits.
 func (e *Engine) ruleHits(sc *scratch, scenario Scenario, liveRules []int32) []ruleHit {
 	uses, useFirst := e.uses[scenario], e.useFirst[scenario]
 	hits := sc.hits[:0]
@@ -294,17 +341,7 @@ func (e *Engine) ruleHits(sc *scratch, scenario Scenario, liveRules []int32) []r
 		for _, r := range sc.blocks {
 			sc.live[r] = false
 		}
-		for _, r := range liveRules {
-			if sc.live[r] {
-				for _, p := range e.rulePhrases[r] {
-					sc.relevant[p] = true
-				}
-			}
-		}
 		for _, h := range sc.phits {
-			if !sc.relevant[h.phrase] {
-				continue
-			}
 			for _, u := range uses[useFirst[h.phrase]:useFirst[h.phrase+1]] {
 				if sc.live[u.rule] && (u.kind != useTerm || sc.seen[u.slot] == e.full[u.slot]) {
 					hits = append(hits, ruleHit{role: u.role, sent: h.sent, start: h.start, end: h.end})
@@ -313,96 +350,89 @@ func (e *Engine) ruleHits(sc *scratch, scenario Scenario, liveRules []int32) []r
 		}
 		for _, r := range liveRules {
 			sc.live[r] = false
-			for _, p := range e.rulePhrases[r] {
-				sc.relevant[p] = false
-			}
 		}
 	}
 	sc.lives = liveRules
 	return hits
 }
 
-// sortHits orders hits by role, then position. Roles number rules in
-// order, so each rule's hits form one run. A counting sort by role keeps it
-// linear; within a role the automaton's end-position order is almost start
-// order already, which an insertion sort finishes cheaply.
-func (sc *scratch) sortHits(hits []ruleHit) []ruleHit {
-	roles := sc.roles[:0]
+// sortHits orders hits by role, then position, into sc.sorted, and sorts
+// sc.lives, the rules the hits can belong to. Roles number rules in order,
+// each rule's roles consecutively, so a counting sort by role over the
+// roles of those rules keeps it linear, leaving the bounds of every role's
+// run for group. Within a role the automaton's end-position order is
+// almost start order already, which an insertion sort finishes cheaply.
+func (e *Engine) sortHits(sc *scratch, hits []ruleHit) {
 	for _, h := range hits {
-		if sc.count[h.role] == 0 {
-			roles = append(roles, h.role)
-		}
 		sc.count[h.role]++
 	}
-	slices.Sort(roles)
+	slices.Sort(sc.lives)
 	next := int32(0)
-	for _, r := range roles {
-		n := sc.count[r]
-		sc.count[r] = next
-		next += n
+	for _, r := range sc.lives {
+		for role := e.firstRole[r]; role < e.firstRole[r+1]; role++ {
+			sc.from[role] = next
+			next += sc.count[role]
+			sc.count[role] = sc.from[role]
+		}
 	}
 	out := slices.Grow(sc.sorted[:0], len(hits))[:len(hits)]
 	for _, h := range hits {
 		out[sc.count[h.role]] = h
 		sc.count[h.role]++
 	}
-	a := 0
-	for _, r := range roles {
-		b := int(sc.count[r])
-		run := out[a:b]
-		for i := 1; i < len(run); i++ {
-			for j := i; j > 0 && (run[j].start < run[j-1].start || (run[j].start == run[j-1].start && run[j].end < run[j-1].end)); j-- {
-				run[j], run[j-1] = run[j-1], run[j]
+	for _, r := range sc.lives {
+		for role := e.firstRole[r]; role < e.firstRole[r+1]; role++ {
+			run := out[sc.from[role]:sc.count[role]]
+			for i := 1; i < len(run); i++ {
+				for j := i; j > 0 && (run[j].start < run[j-1].start || (run[j].start == run[j-1].start && run[j].end < run[j-1].end)); j-- {
+					run[j], run[j-1] = run[j-1], run[j]
+				}
 			}
+			sc.to[role] = sc.count[role]
+			sc.count[role] = 0
 		}
-		sc.count[r] = 0
-		a = b
 	}
-	sc.roles, sc.sorted = roles, out
-	return out
+	sc.sorted = out
 }
 
-// group returns the hits of one role, sorted by position.
-func group(hs []ruleHit, role int32) []ruleHit {
+// group returns the hits of one role, sorted by position; role is one of
+// a rule in sc.lives, or -1 for none.
+func (sc *scratch) group(role int32) []ruleHit {
 	if role < 0 {
 		return nil
 	}
-	a := sort.Search(len(hs), func(i int) bool { return hs[i].role >= role })
-	b := a
-	for b < len(hs) && hs[b].role == role {
-		b++
-	}
-	return hs[a:b]
+	return sc.sorted[sc.from[role]:sc.to[role]]
 }
 
-// evaluate decides whether rule hs[0].rule fires given all its hits.
-func (e *Engine) evaluate(sc *scratch, text string, hs []ruleHit) (Finding, bool) {
-	cr := &e.rules[e.roleRule[hs[0].role]]
+// evaluate decides whether rule r, one of sc.lives, fires: it collects in
+// sc.spans the matches that pass every check, up to limit of them, and
+// reports whether there is one. Analyze asks for maxChunks matches to cite,
+// Score for the first.
+func (e *Engine) evaluate(sc *scratch, r int32, limit int) bool {
+	cr := &e.rules[r]
 	nt := &sc.norm
-	ruleUnless := group(hs, cr.ruleUnless)
-	required := group(hs, cr.require)
+	ruleUnless := sc.group(cr.ruleUnless)
+	required := sc.group(cr.require)
 	sc.spans = sc.spans[:0]
 	var terms [maxTerms][]ruleHit
 	var parts [maxTerms]span
+clauses:
 	for ci := range cr.clauses {
 		cl := &cr.clauses[ci]
 		ok := true
 		for ti := 0; ti < cl.terms; ti++ {
-			terms[ti] = group(hs, cr.termRoles[ci][ti])
+			terms[ti] = sc.group(cr.termRoles[ci][ti])
 			ok = ok && len(terms[ti]) > 0
 		}
 		if !ok {
 			continue
 		}
-		clauseUnless := group(hs, cr.clauseUnless[ci])
+		clauseUnless := sc.group(cr.clauseUnless[ci])
 		for _, ord := range cl.orders {
 			// The second term's first candidate after each first-term
 			// hit moves forward with the hits (a cursor, not a search).
 			next := 0
 			for _, h := range terms[ord[0]] {
-				if len(sc.spans) >= maxChunks {
-					break
-				}
 				if cl.terms > 1 {
 					cands := terms[ord[1]]
 					for next < len(cands) && cands[next].start < h.end {
@@ -430,12 +460,20 @@ func (e *Engine) evaluate(sc *scratch, text string, hs []ruleHit) (Finding, bool
 					continue
 				}
 				sc.spans = append(sc.spans, s)
+				if len(sc.spans) == limit {
+					break clauses
+				}
 			}
 		}
 	}
-	if len(sc.spans) == 0 {
-		return Finding{}, false
-	}
+	return len(sc.spans) > 0
+}
+
+// finding builds the finding of rule r, which evaluate found to fire with
+// the matches in sc.spans.
+func (e *Engine) finding(sc *scratch, text string, r int32) Finding {
+	cr := &e.rules[r]
+	nt := &sc.norm
 	slices.SortFunc(sc.spans, func(x, y span) int {
 		if c := cmp.Compare(x.start, y.start); c != 0 {
 			return c
@@ -468,7 +506,7 @@ func (e *Engine) evaluate(sc *scratch, text string, hs []ruleHit) (Finding, bool
 		Details:     cr.def.Message,
 		Remediation: cr.def.Remediation,
 		Citations:   cits,
-	}, true
+	}
 }
 
 // chain extends a partial sequence match, parts (the hits found so far,

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"slices"
 	"strings"
 	"sync"
 )
@@ -310,10 +309,10 @@ type Engine struct {
 	// rule is evaluated only once every term of one of its clauses hit.
 	full     []uint8
 	roleRule []int32 // role -> rule
-	// rulePhrases[r] lists the phrases rule r uses, in any role, once.
-	rulePhrases [][]int32
-	version     string
-	pool        sync.Pool
+	// The roles of rule r are firstRole[r] to firstRole[r+1]-1.
+	firstRole []int32
+	version   string
+	pool      sync.Pool
 }
 
 var (
@@ -391,9 +390,6 @@ func New(packs ...*Pack) (*Engine, error) {
 		}
 		ph := &e.phrases[pi]
 		ph.mask |= mask
-		if rp := e.rulePhrases[u.rule]; !slices.Contains(rp, pi) {
-			e.rulePhrases[u.rule] = append(rp, pi)
-		}
 		for _, old := range ph.uses {
 			if old == u {
 				return
@@ -407,7 +403,7 @@ func New(packs ...*Pack) (*Engine, error) {
 			continue
 		}
 		ri := int32(len(e.rules))
-		e.rulePhrases = append(e.rulePhrases, nil)
+		e.firstRole = append(e.firstRole, int32(len(e.roleRule)))
 		cr := compiledRule{def: r, priority: r.Severity, weight: r.Weight}
 		if cr.priority == "" {
 			cr.priority = priorityFor(r.Weight)
@@ -506,6 +502,7 @@ func New(packs ...*Pack) (*Engine, error) {
 	if err := errors.Join(all...); err != nil {
 		return nil, err
 	}
+	e.firstRole = append(e.firstRole, int32(len(e.roleRule)))
 	for i := range e.phrases {
 		ph := &e.phrases[i]
 		ph.plain = len(ph.left) == 0 && len(ph.right) == 0 && !ph.suffix

@@ -42,6 +42,10 @@
 // (Critical). Band names the ranges 0–20 Limited, 21–40 Low, 41–60
 // Moderate, 61–80 High and 81–100 Critical.
 //
+// Engine.Score gives the score and band alone, as Analyze would, for
+// callers that need no findings: each rule stops at its first match, and no
+// passages or citations are built.
+//
 // # Packs
 //
 // Rules are data: YAML packs embedded from packs/ (Builtin) or loaded from a

@@ -29,8 +29,8 @@ var awkwardTexts = []string{
 }
 
 // FuzzAnalyze: Analyze never panics, scores stay in 0..100 and agree with
-// the findings, and every chunk is a valid slice of the input whose text it
-// repeats. Seeds cover contractions, Unicode punctuation, numbers, invalid
+// the findings, every chunk is a valid slice of the input whose text it
+// repeats, and Engine.Score gives the same score. Seeds cover contractions, Unicode punctuation, numbers, invalid
 // UTF-8 and every scenario; testdata/fuzz/FuzzAnalyze holds more.
 func FuzzAnalyze(f *testing.F) {
 	seeds := append(slices.Clone(awkwardTexts), violatingSentences...)
@@ -75,6 +75,7 @@ func FuzzAnalyze(f *testing.F) {
 		if got := textrisk.Score(weights...); got != r.RiskScore {
 			t.Fatalf("score %d, findings give %d", r.RiskScore, got)
 		}
+		checkScore(t, e, text, textrisk.Scenario(scenario), "fuzz input")
 	})
 }
 
