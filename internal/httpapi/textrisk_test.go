@@ -197,6 +197,10 @@ func (failingEngine) Analyze(string, textrisk.Scenario) textrisk.Result {
 	panic("rule blew up")
 }
 
+func (failingEngine) Score(string, textrisk.Scenario) textrisk.Result {
+	panic("rule blew up")
+}
+
 // An engine failure is a failed job (error analysis_failed), not a failed
 // request: inline it is the 200 answer and stored as such, screened the
 // worker finishes the job as failed.

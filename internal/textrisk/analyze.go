@@ -206,9 +206,9 @@ func (e *Engine) match(sc *scratch, text string, scenario Scenario) bool {
 		sc.seen = make([]uint8, len(e.full))
 		sc.live = make([]bool, len(e.rules))
 		sc.blocked = make([]bool, len(e.rules))
-		sc.count = make([]int32, len(e.roleRule))
-		sc.from = make([]int32, len(e.roleRule))
-		sc.to = make([]int32, len(e.roleRule))
+		sc.count = make([]int32, e.roles)
+		sc.from = make([]int32, e.roles)
+		sc.to = make([]int32, e.roles)
 		sc.applied = make([]uint32, len(e.phrases))
 	}
 	if sc.epoch++; sc.epoch == 0 {

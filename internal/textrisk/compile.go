@@ -307,8 +307,8 @@ type Engine struct {
 	useFirst  [numScenarios][]int32
 	// full[slot] has one bit per term of a clause, across all rules: a
 	// rule is evaluated only once every term of one of its clauses hit.
-	full     []uint8
-	roleRule []int32 // role -> rule
+	full  []uint8
+	roles int // roles of all rules: each rule's terms, exceptions and disclosure
 	// The roles of rule r are firstRole[r] to firstRole[r+1]-1.
 	firstRole []int32
 	version   string
@@ -403,7 +403,7 @@ func New(packs ...*Pack) (*Engine, error) {
 			continue
 		}
 		ri := int32(len(e.rules))
-		e.firstRole = append(e.firstRole, int32(len(e.roleRule)))
+		e.firstRole = append(e.firstRole, int32(e.roles))
 		cr := compiledRule{def: r, priority: r.Severity, weight: r.Weight}
 		if cr.priority == "" {
 			cr.priority = priorityFor(r.Weight)
@@ -436,8 +436,8 @@ func New(packs ...*Pack) (*Engine, error) {
 			fail(r, "has no citations")
 		}
 		newRole := func() int32 {
-			e.roleRule = append(e.roleRule, ri)
-			return int32(len(e.roleRule) - 1)
+			e.roles++
+			return int32(e.roles - 1)
 		}
 		cr.ruleUnless, cr.require = -1, -1
 		if len(r.Match.Phrases) > 0 {
@@ -502,7 +502,7 @@ func New(packs ...*Pack) (*Engine, error) {
 	if err := errors.Join(all...); err != nil {
 		return nil, err
 	}
-	e.firstRole = append(e.firstRole, int32(len(e.roleRule)))
+	e.firstRole = append(e.firstRole, int32(e.roles))
 	for i := range e.phrases {
 		ph := &e.phrases[i]
 		ph.plain = len(ph.left) == 0 && len(ph.right) == 0 && !ph.suffix

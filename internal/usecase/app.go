@@ -37,9 +37,10 @@ type App struct {
 }
 
 // TextAnalyzer is what the text-risk use cases need of the rule engine;
-// *textrisk.Engine implements it.
+// *textrisk.Engine implements it. Score is Analyze without the findings.
 type TextAnalyzer interface {
 	Analyze(text string, scenario textrisk.Scenario) textrisk.Result
+	Score(text string, scenario textrisk.Scenario) textrisk.Result
 }
 
 var _ TextAnalyzer = (*textrisk.Engine)(nil)

@@ -62,19 +62,24 @@ type screenJobArgs struct {
 	SubmittedBy string `json:"submittedBy"`
 }
 
-// analyze runs the engine, turning a panic (a bug in a rule or the engine)
-// into an error so the job fails cleanly instead of the request.
-func (a *App) analyze(text string, scenario textrisk.Scenario) (res textrisk.Result, err error) {
+// analyze runs the engine, with findings or (scoreOnly) without, turning a
+// panic (a bug in a rule or the engine) into an error so the job fails
+// cleanly instead of the request.
+func (a *App) analyze(text string, scenario textrisk.Scenario, scoreOnly bool) (res textrisk.Result, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			a.Log.Error("text engine panicked", "panic", p)
 			err = fmt.Errorf("text engine failed: %v", p)
 		}
 	}()
+	var an TextAnalyzer = a.Text
 	if a.Analyzer != nil {
-		return a.Analyzer.Analyze(text, scenario), nil
+		an = a.Analyzer
 	}
-	return a.Text.Analyze(text, scenario), nil
+	if scoreOnly {
+		return an.Score(text, scenario), nil
+	}
+	return an.Analyze(text, scenario), nil
 }
 
 // AssessTextRisk scores text inline and stores the finished job before it
@@ -89,7 +94,8 @@ func (a *App) AssessTextRisk(ctx context.Context, p auth.Principal, text string,
 		return j, err
 	}
 	j.Attempts, j.MaxAttempts = 1, 1
-	res, aerr := a.analyze(text, scenario)
+	// The job's result is the score: the findings are not built.
+	res, aerr := a.analyze(text, scenario, true)
 	if aerr != nil {
 		j.Status, j.ErrorCode, j.ErrorMessage = store.JobFailed, "analysis_failed", "Risk assessment could not be completed."
 	} else {
@@ -135,7 +141,7 @@ func (a *App) screenJob(_ context.Context, j store.Job, _ func(any) error) (any,
 	if err != nil {
 		return nil, jobs.Fail("analysis_failed", "Screen analysis could not be completed.")
 	}
-	res, err := a.analyze(args.Text, scenario)
+	res, err := a.analyze(args.Text, scenario, false)
 	if err != nil {
 		return nil, jobs.Fail("analysis_failed", "Screen analysis could not be completed.")
 	}
