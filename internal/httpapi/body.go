@@ -43,26 +43,30 @@ func (s *Server) guardBody(ctx huma.Context, next func(huma.Context)) {
 // brackets inside strings. It does not validate: the decoder does that.
 func jsonDepth(b []byte) int {
 	depth, deepest := 0, 0
-	inString, escaped := false, false
-	for _, c := range b {
-		switch {
-		case inString:
-			switch {
-			case escaped:
-				escaped = false
-			case c == '\\':
-				escaped = true
-			case c == '"':
-				inString = false
+	for i := 0; i < len(b); i++ {
+		switch b[i] {
+		case '"':
+			// Skip the string: to the next quote that no odd run of
+			// backslashes escapes (IndexByte is far faster than a byte
+			// loop on the long strings of texts).
+			for {
+				n := bytes.IndexByte(b[i+1:], '"')
+				if n < 0 {
+					return deepest
+				}
+				i += n + 1
+				k := i
+				for k > 0 && b[k-1] == '\\' {
+					k--
+				}
+				if (i-k)%2 == 0 {
+					break
+				}
 			}
-		case c == '"':
-			inString = true
-		case c == '{' || c == '[':
+		case '{', '[':
 			depth++
-			if depth > deepest {
-				deepest = depth
-			}
-		case c == '}' || c == ']':
+			deepest = max(deepest, depth)
+		case '}', ']':
 			depth--
 		}
 	}

@@ -30,9 +30,11 @@ type analysisInput struct {
 
 // parseAnalysis validates a submit body and returns the text and scenario.
 func parseAnalysis(raw []byte) (string, textrisk.Scenario, error) {
-	var body analysisBody
-	if err := decodeBody(raw, &body); err != nil {
-		return "", 0, err
+	body, ok := quickAnalysisBody(raw)
+	if !ok {
+		if err := decodeBody(raw, &body); err != nil {
+			return "", 0, err
+		}
 	}
 	// Size first: an oversized text is 413 whatever else is wrong with the
 	// request, so a client learns to split it before fixing the rest.
