@@ -2,6 +2,7 @@ package usecase
 
 import (
 	"context"
+	"errors"
 	"runtime"
 	"sync"
 
@@ -96,10 +97,15 @@ func (c *principalCache) generation(read func() (int64, error)) (int64, error) {
 	c.mu.Lock()
 	c.next, c.last = nil, r // from here on, arrivals wait for a later read
 	c.mu.Unlock()
+	// done is closed whatever happens: should read panic, the callers
+	// waiting for it (and every later read) must not wait for ever.
+	defer close(r.done)
+	r.err = errGenerationRead
 	r.gen, r.err = read()
-	close(r.done)
 	return r.gen, r.err
 }
+
+var errGenerationRead = errors.New("token generation read did not finish")
 
 func (c *principalCache) get(hash string, gen int64) (auth.Principal, bool) {
 	c.mu.Lock()

@@ -78,3 +78,25 @@ func TestPrincipalCacheKeepsTheLatestRead(t *testing.T) {
 		t.Fatal("an unknown hash was found")
 	}
 }
+
+// A read that panics fails its callers and the next read still runs.
+func TestGenerationReadPanics(t *testing.T) {
+	var c principalCache
+	func() {
+		defer func() { _ = recover() }()
+		c.generation(func() (int64, error) { panic("driver bug") })
+	}()
+	done := make(chan int64)
+	go func() {
+		g, _ := c.generation(func() (int64, error) { return 7, nil })
+		done <- g
+	}()
+	select {
+	case g := <-done:
+		if g != 7 {
+			t.Fatalf("generation after a panicked read = %d", g)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("a read after a panicked one never ran")
+	}
+}
