@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"runtime"
 	"sync"
 )
 
@@ -80,6 +81,13 @@ func (s *Store) groupCommitLoop() {
 	batch := make([]*groupOp, 0, maxGroup)
 	for first := range s.group {
 		batch = append(batch[:0], first)
+		// Let the goroutines already runnable go first: under load many
+		// of them are requests about to join, and a larger group shares
+		// one commit's WAL writes and fsync among more callers. When the
+		// server is idle none are, and no time passes. At 64 clients of
+		// the inline submit this made about a fifth more requests per
+		// second, with a lower p99 (docs/benchmarks.md).
+		runtime.Gosched()
 	drain:
 		for len(batch) < maxGroup {
 			select {
