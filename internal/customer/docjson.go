@@ -2,8 +2,8 @@ package customer
 
 import (
 	"strconv"
-	"unicode/utf16"
-	"unicode/utf8"
+
+	"github.com/riskd/riskd/internal/jsonlex"
 )
 
 // DecodeDoc decodes a stored customer document, the JSON object of a
@@ -20,55 +20,54 @@ import (
 // error as always. crps is nil when "crps" is absent or null, and so is
 // ids.
 func DecodeDoc(b []byte) (c Customer, crps []CRP, ids []int64, ok bool) {
-	d := docLexer{b: b, ok: true}
+	d := jsonlex.New(b)
 	var seen keySet
-	d.object(func(key []byte) bool {
+	d.Object(func(key []byte) bool {
 		k := customerKey(key)
 		if !seen.add(k) {
 			return false
 		}
-		if d.null() {
+		if d.Null() {
 			return true
 		}
 		switch k {
 		case keyType:
-			c.Type = PartyType(d.str())
+			c.Type = PartyType(d.Str())
 		case keyReferenceID:
-			c.ReferenceID = d.str()
+			c.ReferenceID = d.Str()
 		case keyName:
-			c.Name = d.str()
+			c.Name = d.Str()
 		case keyCountry:
-			c.Country = d.str()
+			c.Country = d.Str()
 		case keyNationality:
-			c.Nationality = d.str()
+			c.Nationality = d.Str()
 		case keyIndustry:
-			c.Industry = d.str()
+			c.Industry = d.Str()
 		case keyEntityType:
-			c.EntityType = d.str()
+			c.EntityType = d.Str()
 		case keyPaymentModes:
-			c.PaymentModes = d.strings()
+			c.PaymentModes = d.Strings()
 		case keyOnboardingMode:
-			c.OnboardingMode = OnboardingMode(d.str())
+			c.OnboardingMode = OnboardingMode(d.Str())
 		case keyOwnershipLayers:
-			n, err := strconv.ParseInt(string(d.integer()), 10, strconv.IntSize)
+			n, err := strconv.ParseInt(string(d.Integer()), 10, strconv.IntSize)
 			if err != nil {
 				return false
 			}
 			layers := int(n)
 			c.OwnershipLayers = &layers
 		case keyProducts:
-			c.Products = d.strings()
+			c.Products = d.Strings()
 		case keyFATCAStatus:
-			c.FATCAStatus = d.str()
+			c.FATCAStatus = d.Str()
 		case keyScreening:
-			c.Screening = d.screening()
+			c.Screening = decodeScreening(d)
 		case keyCRPs:
-			crps, ids = d.crps()
+			crps, ids = decodeCRPs(d)
 		}
-		return d.ok
+		return d.OK()
 	})
-	d.ws()
-	if !d.ok || d.i != len(d.b) {
+	if !d.End() {
 		return Customer{}, nil, nil, false
 	}
 	return c, crps, ids, true
@@ -169,52 +168,52 @@ func partyKey(key []byte) int {
 	return -1
 }
 
-// crps decodes the array of related parties.
-func (d *docLexer) crps() ([]CRP, []int64) {
+// decodeCRPs decodes the array of related parties.
+func decodeCRPs(d *jsonlex.Lexer) ([]CRP, []int64) {
 	crps, ids := make([]CRP, 0, 4), make([]int64, 0, 4)
-	d.array(func() {
+	d.Array(func() {
 		var p CRP
 		var id int64
 		var seen keySet
-		d.object(func(key []byte) bool {
+		d.Object(func(key []byte) bool {
 			k := partyKey(key)
 			if !seen.add(k) {
 				return false
 			}
-			if d.null() {
+			if d.Null() {
 				return true
 			}
 			var err error
 			switch k {
 			case keyID:
-				id, err = strconv.ParseInt(string(d.integer()), 10, 64)
+				id, err = strconv.ParseInt(string(d.Integer()), 10, 64)
 			case keyType:
-				p.Type = PartyType(d.str())
+				p.Type = PartyType(d.Str())
 			case keyName:
-				p.Name = d.str()
+				p.Name = d.Str()
 			case keyRole:
-				p.Role = Role(d.str())
+				p.Role = Role(d.Str())
 			case keyOwnershipPct:
-				p.OwnershipPct, err = strconv.ParseFloat(string(d.number()), 64)
+				p.OwnershipPct, err = strconv.ParseFloat(string(d.Number()), 64)
 			case keyCountry:
-				p.Country = d.str()
+				p.Country = d.Str()
 			case keyNationality:
-				p.Nationality = d.str()
+				p.Nationality = d.Str()
 			case keyScreening:
-				p.Screening = d.screening()
+				p.Screening = decodeScreening(d)
 			}
-			return err == nil && d.ok
+			return err == nil && d.OK()
 		})
 		crps, ids = append(crps, p), append(ids, id)
 	})
 	return crps, ids
 }
 
-// screening decodes a Screening object.
-func (d *docLexer) screening() Screening {
+// decodeScreening decodes a Screening object.
+func decodeScreening(d *jsonlex.Lexer) Screening {
 	var s Screening
 	var seen keySet
-	d.object(func(key []byte) bool {
+	d.Object(func(key []byte) bool {
 		var f *bool
 		k := -1
 		switch string(key) {
@@ -228,271 +227,10 @@ func (d *docLexer) screening() Screening {
 		if !seen.add(k) {
 			return false
 		}
-		if !d.null() {
-			*f = d.boolean()
+		if !d.Null() {
+			*f = d.Bool()
 		}
-		return d.ok
+		return d.OK()
 	})
 	return s
-}
-
-// docLexer reads the JSON of a stored document; ok turns false at the
-// first thing it does not take, and stays so.
-type docLexer struct {
-	b  []byte
-	i  int
-	ok bool
-}
-
-func (d *docLexer) ws() {
-	for d.i < len(d.b) {
-		switch d.b[d.i] {
-		case ' ', '\t', '\n', '\r':
-			d.i++
-		default:
-			return
-		}
-	}
-}
-
-// next skips white space and consumes c if it comes next.
-func (d *docLexer) next(c byte) bool {
-	d.ws()
-	if d.i < len(d.b) && d.b[d.i] == c {
-		d.i++
-		return true
-	}
-	return false
-}
-
-// literal consumes word (true, false, null) if it comes next.
-func (d *docLexer) literal(word string) bool {
-	d.ws()
-	if len(d.b)-d.i >= len(word) && string(d.b[d.i:d.i+len(word)]) == word {
-		d.i += len(word)
-		return true
-	}
-	return false
-}
-
-func (d *docLexer) null() bool { return d.literal("null") }
-
-func (d *docLexer) boolean() bool {
-	switch {
-	case d.literal("true"):
-		return true
-	case d.literal("false"):
-		return false
-	}
-	d.ok = false
-	return false
-}
-
-// raw returns the contents of a string, unescaped, as valid UTF-8.
-func (d *docLexer) raw() []byte {
-	d.ws()
-	if !d.ok || d.i >= len(d.b) || d.b[d.i] != '"' {
-		d.ok = false
-		return nil
-	}
-	for j := d.i + 1; j < len(d.b); j++ {
-		switch c := d.b[j]; {
-		case c == '"':
-			return d.valid(d.b[d.i+1:j], j+1)
-		case c == '\\':
-			return d.unescape(j)
-		case c < 0x20:
-			d.ok = false
-			return nil
-		}
-	}
-	d.ok = false
-	return nil
-}
-
-// valid returns s, the contents of a string that ends before next, if it
-// is valid UTF-8: encoding/json replaces invalid bytes, which is left to it.
-func (d *docLexer) valid(s []byte, next int) []byte {
-	if !utf8.Valid(s) {
-		d.ok = false
-		return nil
-	}
-	d.i = next
-	return s
-}
-
-// unescape returns the contents of a string whose first escape is at j.
-// json.Marshal escapes quotes, backslashes, control characters, <, >, &
-// and U+2028–2029; a \u escape of a surrogate (a character beyond the BMP,
-// which json.Marshal writes as itself) is left to encoding/json.
-func (d *docLexer) unescape(j int) []byte {
-	out := append([]byte(nil), d.b[d.i+1:j]...)
-	b := d.b
-	for j < len(b) {
-		c := b[j]
-		switch {
-		case c == '"':
-			return d.valid(out, j+1)
-		case c < 0x20:
-			d.ok = false
-			return nil
-		case c != '\\':
-			out = append(out, c)
-			j++
-			continue
-		}
-		if j+1 >= len(b) {
-			break
-		}
-		switch e := b[j+1]; e {
-		case '"', '\\', '/':
-			out = append(out, e)
-		case 'b':
-			out = append(out, '\b')
-		case 'f':
-			out = append(out, '\f')
-		case 'n':
-			out = append(out, '\n')
-		case 'r':
-			out = append(out, '\r')
-		case 't':
-			out = append(out, '\t')
-		case 'u':
-			if j+6 > len(b) {
-				d.ok = false
-				return nil
-			}
-			r, err := strconv.ParseUint(string(b[j+2:j+6]), 16, 16)
-			if err != nil || utf16.IsSurrogate(rune(r)) {
-				d.ok = false
-				return nil
-			}
-			out = utf8.AppendRune(out, rune(r))
-			j += 6
-			continue
-		default:
-			d.ok = false
-			return nil
-		}
-		j += 2
-	}
-	d.ok = false
-	return nil
-}
-
-func (d *docLexer) str() string { return string(d.raw()) }
-
-// strings decodes an array of strings (empty, not nil, for []).
-func (d *docLexer) strings() []string {
-	out := []string{}
-	d.array(func() { out = append(out, d.str()) })
-	return out
-}
-
-// array calls elem for each element of an array, which elem consumes.
-func (d *docLexer) array(elem func()) {
-	if !d.next('[') {
-		d.ok = false
-		return
-	}
-	if d.next(']') {
-		return
-	}
-	for d.ok {
-		elem()
-		if d.next(',') {
-			continue
-		}
-		if !d.next(']') {
-			d.ok = false
-		}
-		return
-	}
-}
-
-// object calls field for each key of an object; field consumes the value
-// and reports whether it took it.
-func (d *docLexer) object(field func(key []byte) bool) {
-	if !d.next('{') {
-		d.ok = false
-		return
-	}
-	if d.next('}') {
-		return
-	}
-	for d.ok {
-		key := d.raw()
-		if !d.ok || !d.next(':') || !field(key) {
-			d.ok = false
-			return
-		}
-		if d.next(',') {
-			continue
-		}
-		if !d.next('}') {
-			d.ok = false
-		}
-		return
-	}
-}
-
-// number returns a JSON number's text: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?
-func (d *docLexer) number() []byte {
-	d.ws()
-	b, start := d.b, d.i
-	j := start
-	if j < len(b) && b[j] == '-' {
-		j++
-	}
-	switch {
-	case j < len(b) && b[j] == '0':
-		j++
-	case j < len(b) && b[j] >= '1' && b[j] <= '9':
-		j = digits(b, j)
-	default:
-		d.ok = false
-		return nil
-	}
-	if j < len(b) && b[j] == '.' {
-		if k := digits(b, j+1); k > j+1 {
-			j = k
-		} else {
-			d.ok = false
-			return nil
-		}
-	}
-	if j < len(b) && (b[j] == 'e' || b[j] == 'E') {
-		j++
-		if j < len(b) && (b[j] == '+' || b[j] == '-') {
-			j++
-		}
-		if k := digits(b, j); k > j {
-			j = k
-		} else {
-			d.ok = false
-			return nil
-		}
-	}
-	d.i = j
-	return b[start:j]
-}
-
-// integer returns a JSON number that has neither fraction nor exponent,
-// which encoding/json refuses for an integer field.
-func (d *docLexer) integer() []byte {
-	n := d.number()
-	for _, c := range n {
-		if c == '.' || c == 'e' || c == 'E' {
-			d.ok = false
-			return nil
-		}
-	}
-	return n
-}
-
-func digits(b []byte, j int) int {
-	for j < len(b) && b[j] >= '0' && b[j] <= '9' {
-		j++
-	}
-	return j
 }

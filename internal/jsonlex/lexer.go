@@ -1,0 +1,289 @@
+// Package jsonlex reads JSON quickly for decoders written by hand where
+// encoding/json's reflection costs too much (a customer document decoded a
+// million times in a re-scoring, the body of every inline text
+// submission). Such a decoder takes the plain shapes it knows and reports
+// anything else, which its caller then decodes with encoding/json.
+package jsonlex
+
+import (
+	"strconv"
+	"unicode/utf16"
+	"unicode/utf8"
+)
+
+// New returns a Lexer at the start of b.
+func New(b []byte) *Lexer { return &Lexer{b: b, ok: true} }
+
+// OK reports whether everything read so far was taken.
+func (d *Lexer) OK() bool { return d.ok }
+
+// End reports whether all of b was read and taken, white space aside.
+func (d *Lexer) End() bool {
+	d.Space()
+	return d.ok && d.i == len(d.b)
+}
+
+// Lexer reads JSON for the hand-written decoders of hot paths; ok turns
+// false at the first thing it does not take, and stays so. It takes only
+// what encoding/json decodes to the same result: a string with invalid UTF-8
+// (which encoding/json replaces) or an escaped surrogate fails it, and so
+// does malformed JSON, so that the caller can fall back to encoding/json
+// and its results and errors.
+type Lexer struct {
+	b  []byte
+	i  int
+	ok bool
+}
+
+func (d *Lexer) Space() {
+	for d.i < len(d.b) {
+		switch d.b[d.i] {
+		case ' ', '\t', '\n', '\r':
+			d.i++
+		default:
+			return
+		}
+	}
+}
+
+// Next skips white space and consumes c if it comes next.
+func (d *Lexer) Next(c byte) bool {
+	d.Space()
+	if d.i < len(d.b) && d.b[d.i] == c {
+		d.i++
+		return true
+	}
+	return false
+}
+
+// Literal consumes word (true, false, null) if it comes next.
+func (d *Lexer) Literal(word string) bool {
+	d.Space()
+	if len(d.b)-d.i >= len(word) && string(d.b[d.i:d.i+len(word)]) == word {
+		d.i += len(word)
+		return true
+	}
+	return false
+}
+
+func (d *Lexer) Null() bool { return d.Literal("null") }
+
+func (d *Lexer) Bool() bool {
+	switch {
+	case d.Literal("true"):
+		return true
+	case d.Literal("false"):
+		return false
+	}
+	d.ok = false
+	return false
+}
+
+// Raw returns the contents of a string, unescaped, as valid UTF-8.
+func (d *Lexer) Raw() []byte {
+	d.Space()
+	if !d.ok || d.i >= len(d.b) || d.b[d.i] != '"' {
+		d.ok = false
+		return nil
+	}
+	for j := d.i + 1; j < len(d.b); j++ {
+		switch c := d.b[j]; {
+		case c == '"':
+			return d.valid(d.b[d.i+1:j], j+1)
+		case c == '\\':
+			return d.unescape(j)
+		case c < 0x20:
+			d.ok = false
+			return nil
+		}
+	}
+	d.ok = false
+	return nil
+}
+
+// valid returns s, the contents of a string that ends before next, if it
+// is valid UTF-8: encoding/json replaces invalid bytes, which is left to it.
+func (d *Lexer) valid(s []byte, next int) []byte {
+	if !utf8.Valid(s) {
+		d.ok = false
+		return nil
+	}
+	d.i = next
+	return s
+}
+
+// unescape returns the contents of a string whose first escape is at j.
+// json.Marshal escapes quotes, backslashes, control characters, <, >, &
+// and U+2028–2029; a \u escape of a surrogate (a character beyond the BMP,
+// which json.Marshal writes as itself) is left to encoding/json.
+func (d *Lexer) unescape(j int) []byte {
+	out := append([]byte(nil), d.b[d.i+1:j]...)
+	b := d.b
+	for j < len(b) {
+		c := b[j]
+		switch {
+		case c == '"':
+			return d.valid(out, j+1)
+		case c < 0x20:
+			d.ok = false
+			return nil
+		case c != '\\':
+			out = append(out, c)
+			j++
+			continue
+		}
+		if j+1 >= len(b) {
+			break
+		}
+		switch e := b[j+1]; e {
+		case '"', '\\', '/':
+			out = append(out, e)
+		case 'b':
+			out = append(out, '\b')
+		case 'f':
+			out = append(out, '\f')
+		case 'n':
+			out = append(out, '\n')
+		case 'r':
+			out = append(out, '\r')
+		case 't':
+			out = append(out, '\t')
+		case 'u':
+			if j+6 > len(b) {
+				d.ok = false
+				return nil
+			}
+			r, err := strconv.ParseUint(string(b[j+2:j+6]), 16, 16)
+			if err != nil || utf16.IsSurrogate(rune(r)) {
+				d.ok = false
+				return nil
+			}
+			out = utf8.AppendRune(out, rune(r))
+			j += 6
+			continue
+		default:
+			d.ok = false
+			return nil
+		}
+		j += 2
+	}
+	d.ok = false
+	return nil
+}
+
+func (d *Lexer) Str() string { return string(d.Raw()) }
+
+// Strings decodes an array of strings (empty, not nil, for []).
+func (d *Lexer) Strings() []string {
+	out := []string{}
+	d.Array(func() { out = append(out, d.Str()) })
+	return out
+}
+
+// Array calls elem for each element of an array, which elem consumes.
+func (d *Lexer) Array(elem func()) {
+	if !d.Next('[') {
+		d.ok = false
+		return
+	}
+	if d.Next(']') {
+		return
+	}
+	for d.ok {
+		elem()
+		if d.Next(',') {
+			continue
+		}
+		if !d.Next(']') {
+			d.ok = false
+		}
+		return
+	}
+}
+
+// Object calls field for each key of an object; field consumes the value
+// and reports whether it took it.
+func (d *Lexer) Object(field func(key []byte) bool) {
+	if !d.Next('{') {
+		d.ok = false
+		return
+	}
+	if d.Next('}') {
+		return
+	}
+	for d.ok {
+		key := d.Raw()
+		if !d.ok || !d.Next(':') || !field(key) {
+			d.ok = false
+			return
+		}
+		if d.Next(',') {
+			continue
+		}
+		if !d.Next('}') {
+			d.ok = false
+		}
+		return
+	}
+}
+
+// Number returns a JSON number's text: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?
+func (d *Lexer) Number() []byte {
+	d.Space()
+	b, start := d.b, d.i
+	j := start
+	if j < len(b) && b[j] == '-' {
+		j++
+	}
+	switch {
+	case j < len(b) && b[j] == '0':
+		j++
+	case j < len(b) && b[j] >= '1' && b[j] <= '9':
+		j = digits(b, j)
+	default:
+		d.ok = false
+		return nil
+	}
+	if j < len(b) && b[j] == '.' {
+		if k := digits(b, j+1); k > j+1 {
+			j = k
+		} else {
+			d.ok = false
+			return nil
+		}
+	}
+	if j < len(b) && (b[j] == 'e' || b[j] == 'E') {
+		j++
+		if j < len(b) && (b[j] == '+' || b[j] == '-') {
+			j++
+		}
+		if k := digits(b, j); k > j {
+			j = k
+		} else {
+			d.ok = false
+			return nil
+		}
+	}
+	d.i = j
+	return b[start:j]
+}
+
+// Integer returns a JSON number that has neither fraction nor exponent,
+// which encoding/json refuses for an integer field.
+func (d *Lexer) Integer() []byte {
+	n := d.Number()
+	for _, c := range n {
+		if c == '.' || c == 'e' || c == 'E' {
+			d.ok = false
+			return nil
+		}
+	}
+	return n
+}
+
+func digits(b []byte, j int) int {
+	for j < len(b) && b[j] >= '0' && b[j] <= '9' {
+		j++
+	}
+	return j
+}

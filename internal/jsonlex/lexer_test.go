@@ -1,0 +1,71 @@
+package jsonlex
+
+import (
+	"encoding/json"
+	"testing"
+)
+
+// TestLexer reads the forms the decoders use and refuses what encoding/json
+// would decode differently. The decoders built on it are fuzzed against
+// encoding/json (customer.FuzzDecodeDoc, httpapi.FuzzQuickAnalysisBody).
+func TestLexer(t *testing.T) {
+	d := New([]byte(` {"s":"a\"\\\/\b\f\n\r\t\u00e9\u2028","n":-1.5e3,"i":42,"t":true,"f":false,"z":null,"l":["x","y"]} `))
+	got := map[string]any{}
+	d.Object(func(key []byte) bool {
+		switch k := string(key); k {
+		case "s":
+			got[k] = d.Str()
+		case "n":
+			got[k] = string(d.Number())
+		case "i":
+			got[k] = string(d.Integer())
+		case "t", "f":
+			got[k] = d.Bool()
+		case "z":
+			got[k] = d.Null()
+		case "l":
+			got[k] = d.Strings()
+		default:
+			return false
+		}
+		return d.OK()
+	})
+	if !d.End() {
+		t.Fatalf("not taken; read %v", got)
+	}
+	var want struct{ S string }
+	if err := json.Unmarshal([]byte(`{"S":"a\"\\\/\b\f\n\r\t\u00e9\u2028"}`), &want); err != nil {
+		t.Fatal(err)
+	}
+	if got["s"] != want.S || got["n"] != "-1.5e3" || got["i"] != "42" || got["t"] != true || got["f"] != false || got["z"] != true {
+		t.Fatalf("read %#v", got)
+	}
+	if l, _ := got["l"].([]string); len(l) != 2 || l[0] != "x" || l[1] != "y" {
+		t.Fatalf("list = %#v", got["l"])
+	}
+
+	for _, in := range []string{
+		`"\ud83d\ude00"`, // an escaped surrogate pair: left to encoding/json
+		"\"\xff\"",       // invalid UTF-8, which encoding/json replaces
+		"\"a\x01\"",      // a raw control character
+		`"\x"`,           // an unknown escape
+		`"unterminated`,
+		`"a" x`, // something after the value
+	} {
+		d := New([]byte(in))
+		d.Str()
+		if d.End() {
+			t.Errorf("%q was taken", in)
+		}
+	}
+	for _, in := range []string{`1.`, `01`, `-`, `1e`, `.5`} {
+		d := New([]byte(in))
+		d.Number()
+		if d.End() {
+			t.Errorf("number %q was taken", in)
+		}
+	}
+	if d := New([]byte(`1.5`)); d.Integer() != nil || d.OK() {
+		t.Error("1.5 was taken as an integer")
+	}
+}
