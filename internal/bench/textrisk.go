@@ -8,11 +8,11 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/riskd/riskd/internal/loadgen"
+	"github.com/riskd/riskd/internal/textrisk/textrisktest"
 )
 
 // textRiskScenarios measure the text compliance family: the inline submit
@@ -35,41 +35,13 @@ func textRiskScenarios() []scenario {
 	}}
 }
 
-// disputeSentences are dispute correspondence of the kind riskd scores at
-// volume. Most comply; a few break Regulation E or Z rules, so the engine
-// matches and scores rather than skimming clean text.
-var disputeSentences = []string{
-	"Thank you for letting us know about the charge you do not recognize on your debit card.",
-	"We opened a dispute for the transaction of $84.20 at an online merchant on March 3.",
-	"We will complete our investigation within 10 business days after we hear from you.",
-	"If we need more time, we will provisionally credit your account for the amount in question.",
-	"A police report is required before we can open your claim.",
-	"You may ask for copies of the documents we relied on in our investigation.",
-	"We can't provide a provisional dispute credit until the investigation is completed.",
-	"Please keep your card in a safe place and call us if you notice anything else unusual.",
-	"You must contact the merchant first to request a refund.",
-	"While we investigate a billing error on your credit card, you do not have to pay the amount in question.",
-	"Disputes must be reported within 30 days of the transaction date.",
-	"We will write to you with the results within three business days of finishing our review.",
-	"If we find that no error occurred, we will explain why and tell you how to request our documents.",
-	"Our team is available every day from 7 a.m. to 11 p.m. Eastern time at the number on your card.",
-}
-
-// textBytes is the size of every submitted text.
-const textBytes = 1 << 10
-
-// disputeBodies returns n submit bodies, each a different 1 KiB text: each
-// starts at another sentence so the texts differ, cut at exactly 1 KiB.
+// disputeBodies returns n submit bodies of the engine benchmarks' dispute
+// texts (textrisktest.DisputeTexts), each different, each 1 KiB.
 func disputeBodies(n int) [][]byte {
 	bodies := make([][]byte, n)
-	for i := range bodies {
-		var b strings.Builder
-		for j := i; b.Len() < textBytes; j++ {
-			b.WriteString(disputeSentences[j%len(disputeSentences)])
-			b.WriteByte(' ')
-		}
+	for i, text := range textrisktest.DisputeTexts(n) {
 		body, err := json.Marshal(map[string]any{
-			"content":  map[string]string{"type": "text", "text": b.String()[:textBytes]},
+			"content":  map[string]string{"type": "text", "text": text},
 			"scenario": "dispute",
 		})
 		if err != nil {

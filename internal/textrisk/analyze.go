@@ -116,18 +116,11 @@ const maxPooled = 1 << 22
 // Analyze screens text under scenario. Out-of-range scenarios are treated as
 // Generic. It never panics and is safe for concurrent use.
 func (e *Engine) Analyze(text string, scenario Scenario) Result {
-	if scenario >= numScenarios {
-		scenario = Generic
-	}
-	res := Result{Scenario: scenario, Band: Band(0), PackVersion: e.version, Findings: []Finding{}}
-	if len(e.rules) == 0 || len(text) == 0 {
+	res, sc := e.begin(text, scenario)
+	if sc == nil {
 		return res
 	}
-	sc := e.getScratch()
 	defer e.putScratch(sc)
-	if !e.match(sc, text, scenario) {
-		return res
-	}
 	var weights []float64
 	for _, r := range sc.lives {
 		if e.evaluate(sc, r, maxChunks) {
@@ -160,16 +153,11 @@ func (e *Engine) Analyze(text string, scenario Scenario) Result {
 // once however often it matches), and no findings, passages or citations
 // are built.
 func (e *Engine) Score(text string, scenario Scenario) Result {
-	if scenario >= numScenarios {
-		scenario = Generic
-	}
-	res := Result{Scenario: scenario, Band: Band(0), PackVersion: e.version, Findings: []Finding{}}
-	if len(e.rules) == 0 || len(text) == 0 {
+	res, sc := e.begin(text, scenario)
+	if sc == nil {
 		return res
 	}
-	sc := e.getScratch()
 	defer e.putScratch(sc)
-	e.match(sc, text, scenario)
 	// The weights in Analyze's order (of rules, before the findings are
 	// sorted), so that the product rounds the same; a text rarely fires
 	// more rules than fit on the stack.
@@ -185,7 +173,25 @@ func (e *Engine) Score(text string, scenario Scenario) Result {
 	return res
 }
 
-func (e *Engine) getScratch() *scratch { return e.pool.Get().(*scratch) }
+// begin starts Analyze and Score: it returns the result of a text that
+// fires nothing (scenarios out of range read as Generic) and, unless the
+// text has no hit at all, a scratch on which match has run, which the
+// caller puts back.
+func (e *Engine) begin(text string, scenario Scenario) (Result, *scratch) {
+	if scenario >= numScenarios {
+		scenario = Generic
+	}
+	res := Result{Scenario: scenario, Band: Band(0), PackVersion: e.version, Findings: []Finding{}}
+	if len(e.rules) == 0 || len(text) == 0 {
+		return res, nil
+	}
+	sc := e.pool.Get().(*scratch)
+	if !e.match(sc, text, scenario) {
+		e.putScratch(sc)
+		return res, nil
+	}
+	return res, sc
+}
 
 func (e *Engine) putScratch(sc *scratch) {
 	if cap(sc.norm.b) <= maxPooled {

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/riskd/riskd/internal/textrisk"
+	"github.com/riskd/riskd/internal/textrisk/textrisktest"
 )
 
 // compliantSentences is consumer-finance prose of the kind the engine
@@ -113,41 +114,6 @@ func BenchmarkAnalyze64KiB(b *testing.B) { benchmarkAnalyze(b, 64<<10) }
 // BenchmarkScore1KiB is BenchmarkAnalyze1KiB for Engine.Score.
 func BenchmarkScore1KiB(b *testing.B) { benchmarkCorpus(b, 1<<10, (*textrisk.Engine).Score) }
 
-// disputeSentences are the load test's (internal/bench): dispute
-// correspondence, most of it compliant, a few sentences breaking Regulation
-// E or Z rules.
-var disputeSentences = []string{
-	"Thank you for letting us know about the charge you do not recognize on your debit card.",
-	"We opened a dispute for the transaction of $84.20 at an online merchant on March 3.",
-	"We will complete our investigation within 10 business days after we hear from you.",
-	"If we need more time, we will provisionally credit your account for the amount in question.",
-	"A police report is required before we can open your claim.",
-	"You may ask for copies of the documents we relied on in our investigation.",
-	"We can't provide a provisional dispute credit until the investigation is completed.",
-	"Please keep your card in a safe place and call us if you notice anything else unusual.",
-	"You must contact the merchant first to request a refund.",
-	"While we investigate a billing error on your credit card, you do not have to pay the amount in question.",
-	"Disputes must be reported within 30 days of the transaction date.",
-	"We will write to you with the results within three business days of finishing our review.",
-	"If we find that no error occurred, we will explain why and tell you how to request our documents.",
-	"Our team is available every day from 7 a.m. to 11 p.m. Eastern time at the number on your card.",
-}
-
-// disputeTexts returns n texts like the load test submits: each starts at
-// another sentence of disputeSentences, cut at exactly 1 KiB.
-func disputeTexts(n int) []string {
-	texts := make([]string, n)
-	for i := range texts {
-		var b strings.Builder
-		for j := i; b.Len() < 1<<10; j++ {
-			b.WriteString(disputeSentences[j%len(disputeSentences)])
-			b.WriteByte(' ')
-		}
-		texts[i] = b.String()[:1<<10]
-	}
-	return texts
-}
-
 // BenchmarkDispute1KiB runs Analyze and Score on the load test's texts
 // (POST /api/v1/analysis/risk) under the dispute scenario.
 func BenchmarkDispute1KiB(b *testing.B) {
@@ -155,7 +121,7 @@ func BenchmarkDispute1KiB(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	texts := disputeTexts(64)
+	texts := textrisktest.DisputeTexts(64)
 	for _, m := range []struct {
 		name    string
 		analyze func(*textrisk.Engine, string, textrisk.Scenario) textrisk.Result
