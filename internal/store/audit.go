@@ -50,10 +50,16 @@ func (s *Store) AppendAudit(ctx context.Context, q Q, e audit.Event) (audit.Even
 		tx.heads[e.SpaceID] = next
 		return e, nil
 	}
-	if _, err := q.ExecContext(ctx, `UPDATE audit_heads SET seq = $2, hash = $3 WHERE space_id = $1`, next.SpaceID, next.Seq, next.Hash); err != nil {
+	if err := writeHead(ctx, q, next); err != nil {
 		return e, fmt.Errorf("advance audit head: %w", err)
 	}
 	return e, nil
+}
+
+// writeHead stores h as its space's audit chain head.
+func writeHead(ctx context.Context, q Q, h audit.Head) error {
+	_, err := q.ExecContext(ctx, `UPDATE audit_heads SET seq = $2, hash = $3 WHERE space_id = $1`, h.SpaceID, h.Seq, h.Hash)
+	return err
 }
 
 // AuditFilter selects audit events of one space, newest first.

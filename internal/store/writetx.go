@@ -94,8 +94,8 @@ func (t *writeTx) restoreHeads(saved headsState) {
 
 // flushHeads writes the advanced audit heads; the transaction commits after.
 func (t *writeTx) flushHeads(ctx context.Context) error {
-	for space, h := range t.heads {
-		if _, err := t.ExecContext(ctx, `UPDATE audit_heads SET seq = $2, hash = $3 WHERE space_id = $1`, space, h.Seq, h.Hash); err != nil {
+	for _, h := range t.heads {
+		if err := writeHead(ctx, t, h); err != nil {
 			return err
 		}
 	}
