@@ -159,11 +159,14 @@ func (s *Store) AllocatePartyIDs(ctx context.Context, q Q, n int) ([]int64, erro
 const customerColumns = `id, reference_id, revision, created_at, updated_at, created_by, created_by_name, updated_by, updated_by_name,
 	rating, approval_status, methodology_version, next_review_at`
 
-// customerSelect reads customers (c) with their documents (d): the columns
+// customersWithDocs joins customers (c) to their documents (d).
+const customersWithDocs = `customers c JOIN customer_docs d ON d.space_id = c.space_id AND d.customer_id = c.id`
+
+// customerSelect reads customers with their documents: the columns
 // scanCustomers takes, then FROM, for the caller's WHERE on c.
 const customerSelect = `SELECT c.id, c.reference_id, c.revision, c.created_at, c.updated_at, c.created_by, c.created_by_name, c.updated_by,
 	c.updated_by_name, c.rating, c.approval_status, c.methodology_version, c.next_review_at, d.doc
-	FROM customers c JOIN customer_docs d ON d.space_id = c.space_id AND d.customer_id = c.id`
+	FROM ` + customersWithDocs
 
 // InsertCustomer stores a new customer (revision 1) and its first revision.
 // A referenceId already used in the space is a conflict.
@@ -292,8 +295,7 @@ func (s *Store) ListCustomers(ctx context.Context, q Q, spaceID int64, f Custome
 // records carry ID, Revision, ApprovalStatus, Customer and CRPs (a million
 // rows make every column count).
 func (s *Store) CustomersToRescore(ctx context.Context, q Q, spaceID, after int64, version, limit int) ([]CustomerRecord, error) {
-	rows, err := q.QueryContext(ctx, `SELECT c.id, c.revision, c.approval_status, d.doc
-		FROM customers c JOIN customer_docs d ON d.space_id = c.space_id AND d.customer_id = c.id
+	rows, err := q.QueryContext(ctx, `SELECT c.id, c.revision, c.approval_status, d.doc FROM `+customersWithDocs+`
 		WHERE c.space_id = $1 AND c.id > $2 AND c.methodology_version <> $3 ORDER BY c.id LIMIT $4`, spaceID, after, version, limit)
 	if err != nil {
 		return nil, err
