@@ -1,10 +1,6 @@
 package httpapi
 
-import (
-	"strings"
-
-	"github.com/riskd/riskd/internal/jsonlex"
-)
+import "github.com/riskd/riskd/internal/jsonlex"
 
 // quickAnalysisBody decodes the body of an analysis request when it has
 // the plain shape clients send, {"content":{"type":…,"text":…},"scenario":…}
@@ -44,11 +40,10 @@ func quickAnalysisBody(b []byte) (body analysisBody, ok bool) {
 		}
 		return d.OK()
 	})
-	// decodeBody refuses the NUL character with its own message.
-	if !d.End() || hasNUL(body.Content.Text) || hasNUL(body.Content.Type) || hasNUL(body.Scenario) {
+	// decodeBody refuses the NUL character with its own message. (A raw
+	// NUL byte, a control character, the lexer already refuses.)
+	if !d.End() || hasNULEscape(b) {
 		return analysisBody{}, false
 	}
 	return body, true
 }
-
-func hasNUL(s string) bool { return strings.IndexByte(s, 0) >= 0 }
