@@ -132,7 +132,7 @@ func serve(ctx context.Context, c serveConfig, log *slog.Logger, stdout io.Write
 	// kept there; on SQLite there is one node and memory is enough.
 	var limiter auth.Limiter = auth.NewLocalLimiter(time.Now)
 	if st.Dialect() == store.Postgres {
-		limiter = store.SharedLimiter{Store: st, Now: time.Now}
+		limiter = store.NewSharedLimiter(st, time.Now)
 	}
 	api := httpapi.New(app, httpapi.Config{Version: version, MaxBodyBytes: c.maxBody, RateLimit: c.rateLimit, Fetcher: fetcher}, log, m, limiter)
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"sync"
 	"time"
 )
 
@@ -12,31 +13,153 @@ import (
 // cell rate algorithm (GCRA) in a single upsert: a key's row holds its
 // theoretical arrival time (TAT); a request is allowed when advancing the TAT
 // by one emission interval keeps it within the burst window of now.
+//
+// Every write request of a token updates that token's one row, so the
+// requests a node receives for a key while its statement for that key is in
+// flight wait and are decided together by the next statement: it advances
+// the TAT by n intervals at once when all n fit. That is exactly what n
+// upserts at the same instant would do, since a request that fits implies
+// that every one before it fit too. When they do not all fit, each of them
+// is decided by its own upsert, as without batching. At 64 clients of one
+// token this turned about 64 round trips, each waiting for the row's lock,
+// into a few.
+//
+// Use NewSharedLimiter; a SharedLimiter must not be copied after first use.
 type SharedLimiter struct {
 	Store *Store
 	Now   func() time.Time
+
+	mu     sync.Mutex
+	queues map[limitKey]*limitQueue
+}
+
+// NewSharedLimiter returns a limiter on st's database.
+func NewSharedLimiter(st *Store, now func() time.Time) *SharedLimiter {
+	return &SharedLimiter{Store: st, Now: now}
+}
+
+type limitKey struct {
+	key       string
+	perSecond int
+}
+
+// limitQueue is a key's state on this node: whether a statement for it is
+// in flight, and the batch waiting for its turn.
+type limitQueue struct {
+	busy bool
+	next *limitBatch
+}
+
+// limitBatch is requests decided by one statement. Its first request runs
+// the statement, once ready is closed; the others wait for done.
+type limitBatch struct {
+	n     int
+	ready chan struct{} // nil for a batch that runs at once
+	done  chan struct{}
+	ok    bool
+	wait  time.Duration // for a refused batch of one
+	err   error
 }
 
 // Allow implements auth.Limiter.
-func (l SharedLimiter) Allow(ctx context.Context, key string, perSecond int) (bool, time.Duration, error) {
+func (l *SharedLimiter) Allow(ctx context.Context, key string, perSecond int) (bool, time.Duration, error) {
 	if perSecond <= 0 {
 		return true, 0, nil
 	}
+	k := limitKey{key, perSecond}
+	l.mu.Lock()
+	if l.queues == nil {
+		l.queues = make(map[limitKey]*limitQueue)
+	}
+	q := l.queues[k]
+	if q == nil {
+		q = &limitQueue{}
+		l.queues[k] = q
+	}
+	var b *limitBatch
+	lead := false
+	switch {
+	case !q.busy:
+		q.busy = true
+		b, lead = &limitBatch{n: 1, done: make(chan struct{})}, true
+	case q.next == nil:
+		q.next = &limitBatch{n: 1, ready: make(chan struct{}), done: make(chan struct{})}
+		b, lead = q.next, true
+	case q.next.n < perSecond:
+		// A batch of at most perSecond requests is at most one burst,
+		// which the upsert of a new key relies on.
+		b = q.next
+		b.n++
+	default:
+		l.mu.Unlock()
+		return l.allow(ctx, key, perSecond, 1)
+	}
+	l.mu.Unlock()
+	if lead {
+		l.run(ctx, k, q, b)
+	} else {
+		<-b.done
+	}
+	switch {
+	case b.err != nil:
+		return false, 0, b.err
+	case b.ok || b.n == 1:
+		return b.ok, b.wait, nil
+	}
+	// Not all of the batch fit: this request on its own may.
+	return l.allow(ctx, key, perSecond, 1)
+}
+
+// run decides batch b once its turn comes, then gives the turn on.
+func (l *SharedLimiter) run(ctx context.Context, k limitKey, q *limitQueue, b *limitBatch) {
+	if b.ready != nil {
+		<-b.ready
+	}
+	defer l.handOver(k, q)
+	defer close(b.done)
+	// The statement decides for all the batch's requests: the leader's
+	// going away must not cancel it.
+	b.ok, b.wait, b.err = l.allow(context.WithoutCancel(ctx), k.key, k.perSecond, b.n)
+}
+
+// handOver ends the statement in flight for key k: the batch that gathered
+// meanwhile gets its turn, or the key goes idle.
+func (l *SharedLimiter) handOver(k limitKey, q *limitQueue) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if next := q.next; next != nil {
+		q.next = nil
+		close(next.ready) // its size is final: no one can join it now
+		return
+	}
+	q.busy = false
+	delete(l.queues, k)
+}
+
+// allow decides n requests of key at once: all of them are allowed, or
+// none. For a refused single request it also returns the wait until one
+// more fits.
+func (l *SharedLimiter) allow(ctx context.Context, key string, perSecond, n int) (bool, time.Duration, error) {
 	now := l.Now().UnixMicro()
 	interval := int64(time.Second/time.Microsecond) / int64(perSecond)
 	burst := interval * int64(perSecond) // the window a full burst may use
 	var tat int64
 	// The casts type the parameters for PostgreSQL; SQLite accepts them too.
+	// A new key's row is inserted without the burst check: n is at most
+	// perSecond, so n intervals fit in one burst.
 	err := l.Store.w.QueryRowContext(ctx, `INSERT INTO rate_limits (limit_key, tat) VALUES ($1, CAST($2 AS BIGINT) + CAST($3 AS BIGINT))
 		ON CONFLICT (limit_key) DO UPDATE
 		SET tat = CASE WHEN rate_limits.tat > CAST($2 AS BIGINT) THEN rate_limits.tat ELSE CAST($2 AS BIGINT) END + CAST($3 AS BIGINT)
 		WHERE (CASE WHEN rate_limits.tat > CAST($2 AS BIGINT) THEN rate_limits.tat ELSE CAST($2 AS BIGINT) END) + CAST($3 AS BIGINT) - CAST($2 AS BIGINT) <= CAST($4 AS BIGINT)
-		RETURNING tat`, key, now, interval, burst).Scan(&tat)
+		RETURNING tat`, key, now, interval*int64(n), burst).Scan(&tat)
 	if err == nil {
 		return true, 0, nil
 	}
 	if !errors.Is(err, sql.ErrNoRows) {
 		return false, 0, err
+	}
+	if n > 1 {
+		return false, 0, nil
 	}
 	// Refused: the earliest time one more request fits.
 	if err := l.Store.r.QueryRowContext(ctx, `SELECT tat FROM rate_limits WHERE limit_key = $1`, key).Scan(&tat); err != nil {

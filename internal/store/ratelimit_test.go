@@ -17,8 +17,8 @@ func TestSharedLimiter(t *testing.T) {
 		now := time.Unix(1_800_000_000, 0)
 		clock := func() time.Time { return now }
 		// Two "nodes" share the database.
-		a := store.SharedLimiter{Store: b.Store, Now: clock}
-		c := store.SharedLimiter{Store: b.Store, Now: clock}
+		a := store.NewSharedLimiter(b.Store, clock)
+		c := store.NewSharedLimiter(b.Store, clock)
 		for i := 0; i < 5; i++ {
 			l := a
 			if i%2 == 1 {
@@ -47,7 +47,7 @@ func TestSharedLimiter(t *testing.T) {
 
 func TestSharedLimiterUnderConcurrency(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
-		l := store.SharedLimiter{Store: b.Store, Now: func() time.Time { return time.Unix(1_800_000_000, 0) }}
+		l := store.NewSharedLimiter(b.Store, func() time.Time { return time.Unix(1_800_000_000, 0) })
 		var allowed atomic.Int32
 		var wg sync.WaitGroup
 		for i := 0; i < 40; i++ {
@@ -66,6 +66,59 @@ func TestSharedLimiterUnderConcurrency(t *testing.T) {
 		wg.Wait()
 		if n := allowed.Load(); n != 10 {
 			t.Fatalf("%d of 40 concurrent requests allowed at a burst of 10", n)
+		}
+	})
+}
+
+// Requests that wait while a statement for their key is in flight are
+// decided together: each counts exactly once, whether the batch fits whole,
+// partly (its requests are then decided one by one) or not at all, and two
+// nodes batching at once share one limit.
+func TestSharedLimiterBatches(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		ctx := context.Background()
+		now := time.Unix(1_800_000_000, 0)
+		clock := func() time.Time { return now }
+		nodes := []*store.SharedLimiter{store.NewSharedLimiter(b.Store, clock), store.NewSharedLimiter(b.Store, clock)}
+		burst := func(key string, perSecond, each int) int {
+			var allowed atomic.Int32
+			var wg sync.WaitGroup
+			for _, l := range nodes {
+				for i := 0; i < each; i++ {
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						ok, _, err := l.Allow(ctx, key, perSecond)
+						if err != nil {
+							t.Error(err)
+						}
+						if ok {
+							allowed.Add(1)
+						}
+					}()
+				}
+			}
+			wg.Wait()
+			return int(allowed.Load())
+		}
+		// All fit: 80 of a burst of 100, then exactly 20 more.
+		if n := burst("whole", 100, 40); n != 80 {
+			t.Fatalf("%d of 80 allowed at a burst of 100", n)
+		}
+		if n := burst("whole", 100, 20); n != 20 {
+			t.Fatalf("%d of the last 40 allowed with 20 left of the burst", n)
+		}
+		// Partly: 60 requests of two nodes at a burst of 25.
+		if n := burst("part", 25, 30); n != 25 {
+			t.Fatalf("%d of 60 allowed at a burst of 25", n)
+		}
+		if n := burst("part", 25, 10); n != 0 {
+			t.Fatalf("%d allowed after the burst was used up", n)
+		}
+		// An interval later exactly one more fits.
+		now = now.Add(time.Second / 25)
+		if n := burst("part", 25, 10); n != 1 {
+			t.Fatalf("%d allowed one interval later", n)
 		}
 	})
 }
