@@ -11,6 +11,8 @@ import (
 // that made the change: the chain head is locked until commit, so events of
 // one space are chained in commit order even across nodes. A transaction
 // reads the head once and writes it back once, before its commit (writeTx).
+// In a PostgreSQL group run the event is inserted at the end of the run
+// (laterRows), and the returned event's ID is 0.
 func (s *Store) AppendAudit(ctx context.Context, q Q, e audit.Event) (audit.Event, error) {
 	tx := txOf(q)
 	head, known := audit.Head{}, false
@@ -25,6 +27,12 @@ func (s *Store) AppendAudit(ctx context.Context, q Q, e audit.Event) (audit.Even
 		}
 	}
 	e = audit.Next(head, e)
+	next := audit.Head{SpaceID: e.SpaceID, Seq: e.Seq, Hash: e.Hash}
+	if deferEvent(tx, e) {
+		// Inserted at the end of the group run; its id is not known yet.
+		tx.setHead(next)
+		return e, nil
+	}
 	const insert = `INSERT INTO audit_events
 		(space_id, seq, actor_id, action, resource_type, resource_id, at, state_hash, prev_hash, hash)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`
@@ -41,13 +49,8 @@ func (s *Store) AppendAudit(ctx context.Context, q Q, e audit.Event) (audit.Even
 	} else if err := q.QueryRowContext(ctx, insert+` RETURNING id`, args...).Scan(&e.ID); err != nil {
 		return e, fmt.Errorf("insert audit event: %w", err)
 	}
-	next := audit.Head{SpaceID: e.SpaceID, Seq: e.Seq, Hash: e.Hash}
 	if tx != nil {
-		// Written back once, before the commit (writeTx.flushHeads).
-		if tx.heads == nil {
-			tx.heads = make(map[int64]audit.Head)
-		}
-		tx.heads[e.SpaceID] = next
+		tx.setHead(next)
 		return e, nil
 	}
 	if err := writeHead(ctx, q, next); err != nil {

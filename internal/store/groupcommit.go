@@ -117,7 +117,7 @@ func (s *Store) commitGroup(batch []*groupOp) {
 		var fnFailed bool
 		err = s.tx(context.Background(), func(tx Q) error {
 			var err error
-			fnFailed, err = runGroup(txOf(tx), batch, savepoints)
+			fnFailed, err = runGroup(txOf(tx), batch, savepoints, s.dialect == Postgres)
 			return err
 		})
 		if errors.Is(err, errMemberFailed) {
@@ -155,9 +155,18 @@ var errMemberFailed = errors.New("a group member failed")
 // other members' fns running once more. A retryable failure is the
 // exception while that fn has run fewer than maxGroupAttempts times: it
 // fails the whole group (fnFailed), so that the group is retried.
-func runGroup(tx *writeTx, batch []*groupOp, savepoints bool) (fnFailed bool, err error) {
+//
+// With deferRows (PostgreSQL) a run without savepoints inserts its members'
+// jobs and audit events at its end (laterRows). When those inserts fail,
+// the run fails like a member (errMemberFailed): the group runs again with
+// savepoints and nothing deferred, and the failure reaches its member.
+func runGroup(tx *writeTx, batch []*groupOp, savepoints, deferRows bool) (fnFailed bool, err error) {
 	// The shared transaction's own statements never take a caller's context.
 	bg := context.Background()
+	if deferRows && !savepoints {
+		tx.later = &laterRows{}
+		defer func() { tx.later = nil }()
+	}
 	for _, op := range batch {
 		if op.failed {
 			continue
@@ -196,6 +205,15 @@ func runGroup(tx *writeTx, batch []*groupOp, savepoints bool) (fnFailed bool, er
 			if _, err := tx.ExecContext(bg, "RELEASE g"); err != nil {
 				return false, fmt.Errorf("release savepoint: %w", err)
 			}
+		}
+	}
+	if later := tx.later; later != nil {
+		tx.later = nil // the inserts themselves run as usual
+		if err := later.insert(bg, tx); err != nil {
+			if retryable(err) {
+				return false, err
+			}
+			return false, errMemberFailed
 		}
 	}
 	return false, nil

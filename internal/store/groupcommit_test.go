@@ -2,13 +2,16 @@ package store_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
 
+	"github.com/riskd/riskd/internal/audit"
 	"github.com/riskd/riskd/internal/store"
 	"github.com/riskd/riskd/internal/store/storetest"
 )
@@ -212,6 +215,89 @@ func TestGroupTxRetriesSerializationFailures(t *testing.T) {
 		}
 		if want := n - 1 - n/10; got != want {
 			t.Fatalf("%d rows, want %d", got, want)
+		}
+	})
+}
+
+// Group members that add jobs and audit events (on PostgreSQL inserted
+// together at the end of the group run): the events of successful members
+// form a clean chain, their jobs are stored whole, and a member whose row
+// cannot be inserted (a job id that exists) fails alone, with the store's
+// own error, taking its event with it.
+func TestGroupTxDeferredRows(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		ctx := context.Background()
+		s := b.Store
+		at := time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)
+		job := func(i int) store.Job {
+			j := store.Job{ID: fmt.Sprintf("job_%03d", i), SpaceID: 1, Type: "risk_assessment", Status: store.JobSucceeded,
+				Args: json.RawMessage(fmt.Sprintf(`{"n":%d}`, i)), Result: json.RawMessage(`{"riskScore":70}`),
+				Attempts: 1, MaxAttempts: 1, RunAt: at, CreatedAt: at, UpdatedAt: at.Add(time.Second)}
+			if i%5 == 4 {
+				j.Status, j.Result, j.ErrorCode, j.ErrorMessage = store.JobFailed, nil, "analysis_failed", "could not"
+			}
+			return j
+		}
+		taken := job(7)
+		if _, err := s.InsertJob(ctx, s.Writer(), taken); err != nil {
+			t.Fatal(err)
+		}
+		const n = 60
+		var wg sync.WaitGroup
+		errs := make([]error, n)
+		for i := 0; i < n; i++ {
+			wg.Add(1)
+			go func(i int) {
+				defer wg.Done()
+				errs[i] = s.GroupTx(ctx, func(tx store.Q) error {
+					if _, err := s.InsertJob(ctx, tx, job(i)); err != nil {
+						return err
+					}
+					_, err := s.AppendAudit(ctx, tx, audit.Event{SpaceID: 1, ActorID: "a", Action: "analysis.risk",
+						ResourceType: "job", ResourceID: job(i).ID, At: at, StateHash: "h"})
+					return err
+				})
+			}(i)
+		}
+		wg.Wait()
+		for i, err := range errs {
+			if (i == 7) != (err != nil) {
+				t.Fatalf("member %d: %v", i, err)
+			}
+		}
+		if !store.IsUniqueViolation(errs[7]) {
+			t.Fatalf("member 7 failed with %v, want the unique violation", errs[7])
+		}
+		if checked, err := s.VerifyAudit(ctx, s.Reader()); err != nil || checked != n-1 {
+			t.Fatalf("audit chain: %d events, %v", checked, err)
+		}
+		events, err := s.AuditEvents(ctx, s.Reader(), 1, store.AuditFilter{ResourceType: "job", ResourceID: taken.ID, Limit: 10})
+		if err != nil || len(events) != 0 {
+			t.Fatalf("the failed member's event: %+v, %v", events, err)
+		}
+		for i := 0; i < n; i++ {
+			want := job(i)
+			if i == 7 {
+				want = taken
+			}
+			got, err := s.GetJob(ctx, s.Reader(), 1, want.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Status != want.Status || string(got.Args) != string(want.Args) || string(got.Result) != string(want.Result) ||
+				got.ErrorCode != want.ErrorCode || got.ErrorMessage != want.ErrorMessage || got.Attempts != 1 || got.MaxAttempts != 1 ||
+				!got.RunAt.Equal(want.RunAt) || !got.CreatedAt.Equal(want.CreatedAt) || !got.UpdatedAt.Equal(want.UpdatedAt) || got.UniqueKey != "" {
+				t.Fatalf("job %d stored as %+v, want %+v", i, got, want)
+			}
+		}
+		// As InsertJob writes them: no result and no error are NULL.
+		var nulls [3]int
+		if err := s.Reader().QueryRowContext(ctx, `SELECT count(*) FILTER (WHERE result IS NULL), count(*) FILTER (WHERE error_code IS NULL),
+			count(*) FILTER (WHERE unique_key IS NULL AND lease_until IS NULL) FROM jobs`).Scan(&nulls[0], &nulls[1], &nulls[2]); err != nil {
+			t.Fatal(err)
+		}
+		if nulls != [3]int{n / 5, n - n/5, n} {
+			t.Fatalf("NULL results, error codes, unique keys and leases: %v", nulls)
 		}
 	})
 }

@@ -45,6 +45,9 @@ const jobColumns = `id, space_id, type, status, args, result, error_code, error_
 // InsertJob adds a job. With a UniqueKey that already exists nothing is
 // inserted and inserted is false.
 func (s *Store) InsertJob(ctx context.Context, q Q, j Job) (inserted bool, err error) {
+	if deferJob(q, j) {
+		return true, nil // inserted at the end of the group run (laterRows)
+	}
 	var unique any
 	if j.UniqueKey != "" {
 		unique = j.UniqueKey

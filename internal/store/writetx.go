@@ -20,6 +20,9 @@ import (
 //   - The audit chain heads this transaction has advanced. AppendAudit reads
 //     a space's head once (locking it on PostgreSQL) and writes it back once,
 //     before the commit, instead of a read and a write per event.
+//   - On PostgreSQL, in a group run without savepoints, the jobs (without a
+//     unique key) and audit events its functions add: they are inserted
+//     together at the end of the run (see runGroup).
 type writeTx struct {
 	*sql.Tx
 	c     *stmtCache // nil on PostgreSQL
@@ -29,6 +32,9 @@ type writeTx struct {
 	// back.
 	heads map[int64]audit.Head
 	saved headsState // saveHeads' buffer
+	// later is set while rows are deferred: InsertJob and AppendAudit
+	// append them here instead of inserting them.
+	later *laterRows
 }
 
 func (s *Store) newWriteTx(tx *sql.Tx) *writeTx {
@@ -90,6 +96,15 @@ func (t *writeTx) restoreHeads(saved headsState) {
 	for _, h := range saved {
 		t.heads[h.SpaceID] = h
 	}
+}
+
+// setHead notes h as its space's head, written back once before the commit
+// (flushHeads).
+func (t *writeTx) setHead(h audit.Head) {
+	if t.heads == nil {
+		t.heads = make(map[int64]audit.Head)
+	}
+	t.heads[h.SpaceID] = h
 }
 
 // flushHeads writes the advanced audit heads; the transaction commits after.
