@@ -269,7 +269,12 @@ type CustomerFilter struct {
 
 // ListCustomers returns customers by ascending id.
 func (s *Store) ListCustomers(ctx context.Context, q Q, spaceID int64, f CustomerFilter) ([]CustomerRecord, error) {
-	where := []string{"c.space_id = $1", "c.id > $2"}
+	// d.customer_id > $2 repeats c.id > $2 for PostgreSQL's planner, which
+	// carries equalities across a join but not ranges: without it a merge
+	// join walks the space's documents from the first, so a page deep into
+	// a million customers read every document before it (see
+	// CustomersToRescore).
+	where := []string{"c.space_id = $1", "c.id > $2", "d.customer_id > $2"}
 	args := []any{spaceID, f.After}
 	if f.DueBy != nil {
 		args = append(args, T(*f.DueBy))
@@ -281,7 +286,7 @@ func (s *Store) ListCustomers(ctx context.Context, q Q, spaceID int64, f Custome
 	}
 	args = append(args, f.Limit)
 	rows, err := q.QueryContext(ctx, customerSelect+` WHERE `+strings.Join(where, " AND ")+
-		fmt.Sprintf(` ORDER BY c.id LIMIT $%d`, len(args)), args...)
+		fmt.Sprintf(` ORDER BY c.id LIMIT $%d`, len(args)), s.planEach(args...)...)
 	if err != nil {
 		return nil, err
 	}
@@ -295,8 +300,14 @@ func (s *Store) ListCustomers(ctx context.Context, q Q, spaceID int64, f Custome
 // records carry ID, Revision, ApprovalStatus, Customer and CRPs (a million
 // rows make every column count).
 func (s *Store) CustomersToRescore(ctx context.Context, q Q, spaceID, after int64, version, limit int) ([]CustomerRecord, error) {
+	// d.customer_id > $2 repeats c.id > $2 for PostgreSQL's planner (it
+	// carries equalities across the join, not ranges). Without it the merge
+	// join it picks walked the space's documents from the first to reach
+	// each batch: on a million customers, 139 µs a customer, a quadratic
+	// job.
 	rows, err := q.QueryContext(ctx, `SELECT c.id, c.revision, c.approval_status, d.doc FROM `+customersWithDocs+`
-		WHERE c.space_id = $1 AND c.id > $2 AND c.methodology_version <> $3 ORDER BY c.id LIMIT $4`, spaceID, after, version, limit)
+		WHERE c.space_id = $1 AND c.id > $2 AND d.customer_id > $2 AND c.methodology_version <> $3 ORDER BY c.id LIMIT $4`,
+		s.planEach(spaceID, after, version, limit)...)
 	if err != nil {
 		return nil, err
 	}
