@@ -28,6 +28,10 @@ import (
 // all its members, so retrying only the failed fn inside it could meet the
 // same deadlock).
 //
+// On PostgreSQL the audit events and the jobs without a unique key that fn
+// adds are inserted at the end of the group's run (laterRows): fn must not
+// read them back, nor change them.
+//
 // fn runs with its caller's context detached from cancellation: a client
 // that goes away mid-statement must not abort the transaction it shares
 // with others (a caller already cancelled before its turn is skipped). A
