@@ -12,3 +12,14 @@ func (s *Store) MigrateTo(ctx context.Context, version int64) error {
 	_, err = p.UpTo(ctx, version)
 	return err
 }
+
+// Waiting returns how many requests of key wait for the statement in
+// flight on this node, in the batch that runs next.
+func (l *SharedLimiter) Waiting(key string, perSecond int) int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if q := l.queues[limitKey{key, perSecond}]; q != nil && q.next != nil {
+		return q.next.n
+	}
+	return 0
+}

@@ -22,7 +22,9 @@ import (
 // that every one before it fit too. When they do not all fit, each of them
 // is decided by its own upsert, as without batching. At 64 clients of one
 // token this turned about 64 round trips, each waiting for the row's lock,
-// into a few.
+// into a few. The requests of a batch are decided as of the moment its
+// statement runs, and share its outcome: when it fails, they all get its
+// error.
 //
 // Use NewSharedLimiter; a SharedLimiter must not be copied after first use.
 type SharedLimiter struct {
@@ -98,7 +100,13 @@ func (l *SharedLimiter) Allow(ctx context.Context, key string, perSecond int) (b
 	if lead {
 		l.run(ctx, k, q, b)
 	} else {
-		<-b.done
+		// A request that goes away still counts in its batch, as a
+		// request whose upsert was under way would.
+		select {
+		case <-b.done:
+		case <-ctx.Done():
+			return false, 0, ctx.Err()
+		}
 	}
 	switch {
 	case b.err != nil:
@@ -118,9 +126,16 @@ func (l *SharedLimiter) run(ctx context.Context, k limitKey, q *limitQueue, b *l
 	defer l.handOver(k, q)
 	defer close(b.done)
 	// The statement decides for all the batch's requests: the leader's
-	// going away must not cancel it.
-	b.ok, b.wait, b.err = l.allow(context.WithoutCancel(ctx), k.key, k.perSecond, b.n)
+	// going away must not cancel it, but a stalled database must not hold
+	// them (and the batches queued behind them) for ever either.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), limitStatementTimeout)
+	defer cancel()
+	b.ok, b.wait, b.err = l.allow(ctx, k.key, k.perSecond, b.n)
 }
+
+// limitStatementTimeout bounds a batch's statement: its requests then fail
+// with the error, as each would have alone.
+const limitStatementTimeout = 10 * time.Second
 
 // handOver ends the statement in flight for key k: the batch that gathered
 // meanwhile gets its turn, or the key goes idle.

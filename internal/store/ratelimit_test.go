@@ -122,3 +122,102 @@ func TestSharedLimiterBatches(t *testing.T) {
 		}
 	})
 }
+
+// One statement decides a batch: while the first request's statement is
+// held up, ten more requests queue behind it, and a second statement
+// decides them, also when it is the one that creates the key's row (the
+// row is removed just before it runs). At a burst of 5 a batch holds 5
+// requests, the others are decided alone, a batch that does not fit is
+// decided request by request, and the refused get a Retry-After.
+func TestSharedLimiterOneStatementPerBatch(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		ctx := context.Background()
+		now := time.Unix(1_800_000_000, 0)
+		type result struct {
+			ok   bool
+			wait time.Duration
+		}
+		run := func(perSecond int, beforeSecond func()) (calls int, results []result) {
+			var n atomic.Int32
+			started, release := make(chan struct{}), make(chan struct{})
+			l := store.NewSharedLimiter(b.Store, func() time.Time {
+				switch n.Add(1) {
+				case 1: // the first request's statement
+					close(started)
+					<-release
+				case 2: // the batch's
+					beforeSecond()
+				}
+				return now
+			})
+			out := make(chan result, 11)
+			var wg sync.WaitGroup
+			allow := func() {
+				defer wg.Done()
+				ok, wait, err := l.Allow(ctx, "k", perSecond)
+				if err != nil {
+					t.Error(err)
+				}
+				out <- result{ok, wait}
+			}
+			wg.Add(1)
+			go allow()
+			<-started
+			for i := 0; i < 10; i++ {
+				wg.Add(1)
+				go allow()
+			}
+			// A batch holds at most perSecond requests; the others are
+			// decided alone at once.
+			for deadline := time.Now().Add(10 * time.Second); l.Waiting("k", perSecond) < min(10, perSecond); time.Sleep(time.Millisecond) {
+				if time.Now().After(deadline) {
+					t.Fatalf("%d requests queued", l.Waiting("k", perSecond))
+				}
+			}
+			close(release)
+			wg.Wait()
+			close(out)
+			for r := range out {
+				results = append(results, r)
+			}
+			return int(n.Load()), results
+		}
+		clear := func() { storetest.MustExec(t, b.Store.Writer(), `DELETE FROM rate_limits`) }
+
+		clear()
+		calls, results := run(100, clear)
+		for _, r := range results {
+			if !r.ok {
+				t.Fatalf("a request of 11 refused at a burst of 100: %+v", results)
+			}
+		}
+		if calls != 2 {
+			t.Fatalf("%d statements for 11 requests in two batches, want 2", calls)
+		}
+		// The batch's statement created the row with ten requests: 90 more fit.
+		l := store.NewSharedLimiter(b.Store, func() time.Time { return now })
+		for i := 0; i < 90; i++ {
+			if ok, _, err := l.Allow(ctx, "k", 100); !ok || err != nil {
+				t.Fatalf("request %d after the batch refused: %v", i, err)
+			}
+		}
+		if ok, _, _ := l.Allow(ctx, "k", 100); ok {
+			t.Fatal("the batch was counted short: a 101st request fit")
+		}
+
+		clear()
+		_, results = run(5, func() {})
+		allowed := 0
+		for _, r := range results {
+			switch {
+			case r.ok:
+				allowed++
+			case r.wait <= 0 || r.wait > time.Second:
+				t.Fatalf("a refused request's wait: %v", r.wait)
+			}
+		}
+		if allowed != 5 {
+			t.Fatalf("%d of 11 allowed at a burst of 5", allowed)
+		}
+	})
+}
