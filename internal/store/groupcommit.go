@@ -6,7 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"strings"
 	"sync"
+
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // GroupTx runs fn in a transaction like Tx, but it may share the
@@ -147,6 +150,13 @@ func (s *Store) commitGroup(batch []*groupOp) {
 	}
 }
 
+// rowFault reports a PostgreSQL error that one of the rows written caused:
+// a data exception (class 22) or an integrity constraint (class 23).
+func rowFault(err error) bool {
+	var pg *pgconn.PgError
+	return errors.As(err, &pg) && (strings.HasPrefix(pg.Code, "22") || strings.HasPrefix(pg.Code, "23"))
+}
+
 // errMemberFailed rolls back a group run without savepoints in which a
 // member failed: the failed member's writes cannot be undone alone.
 var errMemberFailed = errors.New("a group member failed")
@@ -161,9 +171,10 @@ var errMemberFailed = errors.New("a group member failed")
 // fails the whole group (fnFailed), so that the group is retried.
 //
 // With deferRows (PostgreSQL) a run without savepoints inserts its members'
-// jobs and audit events at its end (laterRows). When those inserts fail,
-// the run fails like a member (errMemberFailed): the group runs again with
-// savepoints and nothing deferred, and the failure reaches its member.
+// jobs and audit events at its end (laterRows). When a row is refused (a
+// constraint or a value), the run fails like a member (errMemberFailed):
+// the group runs again with savepoints and nothing deferred, and the
+// failure reaches its member.
 func runGroup(tx *writeTx, batch []*groupOp, savepoints, deferRows bool) (fnFailed bool, err error) {
 	// The shared transaction's own statements never take a caller's context.
 	bg := context.Background()
@@ -214,10 +225,13 @@ func runGroup(tx *writeTx, batch []*groupOp, savepoints, deferRows bool) (fnFail
 	if later := tx.later; later != nil {
 		tx.later = nil // the inserts themselves run as usual
 		if err := later.insert(bg, tx); err != nil {
-			if retryable(err) {
-				return false, err
+			if rowFault(err) {
+				return false, errMemberFailed
 			}
-			return false, errMemberFailed
+			// A serialization failure or deadlock retries the group as
+			// any would; other failures (a lost connection) are no
+			// member's and fail the group.
+			return false, err
 		}
 	}
 	return false, nil
