@@ -11,8 +11,9 @@ import (
 // that made the change: the chain head is locked until commit, so events of
 // one space are chained in commit order even across nodes. A transaction
 // reads the head once and writes it back once, before its commit (writeTx).
-// In a PostgreSQL group run the event is inserted at the end of the run
-// (laterRows), and the returned event's ID is 0.
+// In a PostgreSQL group run without savepoints the event is inserted at the
+// end of the run (laterRows), and the returned event's ID is 0: callers
+// must not rely on it inside GroupTx.
 func (s *Store) AppendAudit(ctx context.Context, q Q, e audit.Event) (audit.Event, error) {
 	tx := txOf(q)
 	head, known := audit.Head{}, false
@@ -33,8 +34,7 @@ func (s *Store) AppendAudit(ctx context.Context, q Q, e audit.Event) (audit.Even
 		tx.setHead(next)
 		return e, nil
 	}
-	const insert = `INSERT INTO audit_events
-		(space_id, seq, actor_id, action, resource_type, resource_id, at, state_hash, prev_hash, hash)
+	const insert = `INSERT INTO audit_events (` + auditInsertColumns + `)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`
 	args := []any{e.SpaceID, e.Seq, e.ActorID, e.Action, e.ResourceType, e.ResourceID, T(e.At), e.StateHash, e.PrevHash, e.Hash}
 	if s.dialect == SQLite {
@@ -72,6 +72,10 @@ type AuditFilter struct {
 	BeforeSeq    int64 // cursor: only events with a smaller seq; 0 for the newest
 	Limit        int
 }
+
+// auditInsertColumns are the columns an event is inserted with (the id is
+// the database's).
+const auditInsertColumns = `space_id, seq, actor_id, action, resource_type, resource_id, at, state_hash, prev_hash, hash`
 
 const auditColumns = `id, space_id, seq, actor_id, action, resource_type, resource_id, at, state_hash, prev_hash, hash`
 

@@ -43,7 +43,9 @@ type Job struct {
 const jobColumns = `id, space_id, type, status, args, result, error_code, error_message, attempts, max_attempts, run_at, lease_until, unique_key, created_at, updated_at`
 
 // InsertJob adds a job. With a UniqueKey that already exists nothing is
-// inserted and inserted is false.
+// inserted and inserted is false. In a PostgreSQL group run a job without a
+// UniqueKey is inserted at the end of the run (laterRows): inserted is true
+// at once, and a failure to insert it reaches the caller as GroupTx's error.
 func (s *Store) InsertJob(ctx context.Context, q Q, j Job) (inserted bool, err error) {
 	if deferJob(q, j) {
 		return true, nil // inserted at the end of the group run (laterRows)

@@ -44,7 +44,7 @@ func deferEvent(tx *writeTx, e audit.Event) bool {
 	return true
 }
 
-// insert inserts the deferred rows, jobs first, and empties l. Each
+// insert inserts the deferred rows, jobs first. Each
 // column travels as one array, so the statements are the same whatever the
 // number of rows, and prepared once.
 func (l *laterRows) insert(ctx context.Context, q Q) error {
@@ -73,7 +73,6 @@ func (l *laterRows) insert(ctx context.Context, q Q) error {
 			ids, spaces, types, statuses, args, results, codes, messages, attempts, maxAttempts, runAt, created, updated); err != nil {
 			return fmt.Errorf("insert %d jobs: %w", n, err)
 		}
-		l.jobs = l.jobs[:0]
 	}
 	if n := len(l.events); n > 0 {
 		var (
@@ -86,14 +85,12 @@ func (l *laterRows) insert(ctx context.Context, q Q) error {
 			at[i], stateHashes[i], prevHashes[i], hashes[i] = T(e.At), e.StateHash, e.PrevHash, e.Hash
 		}
 		// In chain order: unnest yields its rows in array order.
-		if _, err := q.ExecContext(ctx, `INSERT INTO audit_events
-			(space_id, seq, actor_id, action, resource_type, resource_id, at, state_hash, prev_hash, hash)
+		if _, err := q.ExecContext(ctx, `INSERT INTO audit_events (`+auditInsertColumns+`)
 			SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
 				$8::text[], $9::text[], $10::text[])`,
 			spaces, seqs, actors, actions, rtypes, rids, at, stateHashes, prevHashes, hashes); err != nil {
 			return fmt.Errorf("insert %d audit events: %w", n, err)
 		}
-		l.events = l.events[:0]
 	}
 	return nil
 }

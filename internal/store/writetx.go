@@ -8,7 +8,7 @@ import (
 )
 
 // writeTx is the executor a write transaction (Tx, GroupTx) hands to its
-// function. Beside the transaction it keeps two things for the transaction's
+// function. Beside the transaction it keeps three things for the transaction's
 // lifetime:
 //
 //   - On SQLite, Exec and QueryRow run prepared. The writer pool has one
