@@ -16,6 +16,20 @@ import (
 	"github.com/riskd/riskd/internal/store/storetest"
 )
 
+// groupAll makes n GroupTx calls at once, call i running fn(i, tx), and
+// returns their errors.
+func groupAll(s *store.Store, n int, fn func(i int, tx store.Q) error) []error {
+	var wg sync.WaitGroup
+	errs := make([]error, n)
+	for i := range n {
+		wg.Go(func() {
+			errs[i] = s.GroupTx(context.Background(), func(tx store.Q) error { return fn(i, tx) })
+		})
+	}
+	wg.Wait()
+	return errs
+}
+
 // Many concurrent GroupTx calls: the successful ones are all durable, the
 // failing ones leave nothing behind, whatever batch they shared.
 func TestGroupTxIsolatesFailures(t *testing.T) {
@@ -23,24 +37,15 @@ func TestGroupTxIsolatesFailures(t *testing.T) {
 		ctx := context.Background()
 		s := b.Store
 		storetest.MustExec(t, s.Writer(), `CREATE TABLE gt (n INTEGER PRIMARY KEY)`)
-		var wg sync.WaitGroup
-		errs := make([]error, 200)
-		for i := 0; i < 200; i++ {
-			wg.Add(1)
-			go func(i int) {
-				defer wg.Done()
-				errs[i] = s.GroupTx(ctx, func(tx store.Q) error {
-					if _, err := tx.ExecContext(ctx, `INSERT INTO gt (n) VALUES ($1)`, i); err != nil {
-						return err
-					}
-					if i%3 == 0 {
-						return fmt.Errorf("op %d fails after writing", i)
-					}
-					return nil
-				})
-			}(i)
-		}
-		wg.Wait()
+		errs := groupAll(s, 200, func(i int, tx store.Q) error {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO gt (n) VALUES ($1)`, i); err != nil {
+				return err
+			}
+			if i%3 == 0 {
+				return fmt.Errorf("op %d fails after writing", i)
+			}
+			return nil
+		})
 		var want int
 		for i, err := range errs {
 			if (i%3 == 0) != (err != nil) {
@@ -163,35 +168,26 @@ func TestGroupTxRetriesSerializationFailures(t *testing.T) {
 		var mu sync.Mutex
 		calls := map[int]int{}
 		const n = 60
-		var wg sync.WaitGroup
-		errs := make([]error, n)
-		for i := 0; i < n; i++ {
-			wg.Add(1)
-			go func(i int) {
-				defer wg.Done()
-				errs[i] = s.GroupTx(ctx, func(tx store.Q) error {
-					mu.Lock()
-					calls[i]++
-					c := calls[i]
-					mu.Unlock()
-					// Every op writes first: a retry must not find its own
-					// earlier write (nor another op's) committed.
-					if _, err := tx.ExecContext(ctx, `INSERT INTO gt (n) VALUES ($1)`, i); err != nil {
-						return err
-					}
-					switch {
-					case i == 7: // always fails
-						return fmt.Errorf("op %d: %w", i, &pgconn.PgError{Code: "40001"})
-					case i%10 == 3 && c == 1: // fails once
-						return &pgconn.PgError{Code: "40P01"}
-					case i%10 == 5: // fails for good: not run again
-						return fmt.Errorf("op %d fails", i)
-					}
-					return nil
-				})
-			}(i)
-		}
-		wg.Wait()
+		errs := groupAll(s, n, func(i int, tx store.Q) error {
+			mu.Lock()
+			calls[i]++
+			c := calls[i]
+			mu.Unlock()
+			// Every op writes first: a retry must not find its own
+			// earlier write (nor another op's) committed.
+			if _, err := tx.ExecContext(ctx, `INSERT INTO gt (n) VALUES ($1)`, i); err != nil {
+				return err
+			}
+			switch {
+			case i == 7: // always fails
+				return fmt.Errorf("op %d: %w", i, &pgconn.PgError{Code: "40001"})
+			case i%10 == 3 && c == 1: // fails once
+				return &pgconn.PgError{Code: "40P01"}
+			case i%10 == 5: // fails for good: not run again
+				return fmt.Errorf("op %d fails", i)
+			}
+			return nil
+		})
 		for i, err := range errs {
 			var pg *pgconn.PgError
 			if (i == 7 || i%10 == 5) != (err != nil) || (i == 7 && (!errors.As(err, &pg) || pg.Code != "40001")) {
@@ -260,23 +256,14 @@ func TestGroupTxDeferredRows(t *testing.T) {
 			t.Fatalf("the deferred job after the commit: %v", err)
 		}
 		const n = 60
-		var wg sync.WaitGroup
-		errs := make([]error, n)
-		for i := 0; i < n; i++ {
-			wg.Add(1)
-			go func(i int) {
-				defer wg.Done()
-				errs[i] = s.GroupTx(ctx, func(tx store.Q) error {
-					if _, err := s.InsertJob(ctx, tx, job(i)); err != nil {
-						return err
-					}
-					_, err := s.AppendAudit(ctx, tx, audit.Event{SpaceID: 1, ActorID: "a", Action: "analysis.risk",
-						ResourceType: "job", ResourceID: job(i).ID, At: at, StateHash: "h"})
-					return err
-				})
-			}(i)
-		}
-		wg.Wait()
+		errs := groupAll(s, n, func(i int, tx store.Q) error {
+			if _, err := s.InsertJob(ctx, tx, job(i)); err != nil {
+				return err
+			}
+			_, err := s.AppendAudit(ctx, tx, audit.Event{SpaceID: 1, ActorID: "a", Action: "analysis.risk",
+				ResourceType: "job", ResourceID: job(i).ID, At: at, StateHash: "h"})
+			return err
+		})
 		for i, err := range errs {
 			if (i == 7) != (err != nil) {
 				t.Fatalf("member %d: %v", i, err)
