@@ -182,45 +182,41 @@ func (d *Lexer) Strings() []string {
 
 // Array calls elem for each element of an array, which elem consumes.
 func (d *Lexer) Array(elem func()) {
-	if !d.Next('[') {
-		d.ok = false
-		return
-	}
-	if d.Next(']') {
-		return
-	}
-	for d.ok {
+	d.members('[', ']', func() bool {
 		elem()
-		if d.Next(',') {
-			continue
-		}
-		if !d.Next(']') {
-			d.ok = false
-		}
-		return
-	}
+		return d.ok
+	})
 }
 
 // Object calls field for each key of an object; field consumes the value
 // and reports whether it took it.
 func (d *Lexer) Object(field func(key []byte) bool) {
-	if !d.Next('{') {
+	d.members('{', '}', func() bool {
+		key := d.Raw()
+		return d.ok && d.Next(':') && field(key)
+	})
+}
+
+// members reads the comma-separated members of an array or object between
+// open and close, calling member for each; a member that reports false
+// ends the read as malformed.
+func (d *Lexer) members(open, close byte, member func() bool) {
+	if !d.Next(open) {
 		d.ok = false
 		return
 	}
-	if d.Next('}') {
+	if d.Next(close) {
 		return
 	}
 	for d.ok {
-		key := d.Raw()
-		if !d.ok || !d.Next(':') || !field(key) {
+		if !member() {
 			d.ok = false
 			return
 		}
 		if d.Next(',') {
 			continue
 		}
-		if !d.Next('}') {
+		if !d.Next(close) {
 			d.ok = false
 		}
 		return
