@@ -17,9 +17,10 @@ import (
 // Only rows nothing reads back inside the transaction are deferred: audit
 // events (the chain is carried in writeTx.heads, and the log is only read
 // outside write transactions) and jobs without a unique key (a job with one
-// must report at once whether it was inserted). A deferred row that fails
-// fails the run, which then runs again with a savepoint around each member
-// and nothing deferred, so the failure reaches the member that caused it.
+// must report at once whether it was inserted). A deferred row that is
+// refused (a constraint, a bad value) fails the run, which then runs again
+// with a savepoint around each member and nothing deferred, so the failure
+// reaches the member that caused it (see runGroup).
 type laterRows struct {
 	jobs   []Job
 	events []audit.Event
@@ -44,9 +45,9 @@ func deferEvent(tx *writeTx, e audit.Event) bool {
 	return true
 }
 
-// insert inserts the deferred rows, jobs first. Each
-// column travels as one array, so the statements are the same whatever the
-// number of rows, and prepared once.
+// insert inserts the deferred rows, jobs first. Each column travels as one
+// array, so the statements are the same whatever the number of rows, and
+// prepared once.
 func (l *laterRows) insert(ctx context.Context, q Q) error {
 	if n := len(l.jobs); n > 0 {
 		var (
