@@ -23,3 +23,9 @@ func (l *SharedLimiter) Waiting(key string, perSecond int) int {
 	}
 	return 0
 }
+
+// ReadyJobQueries returns the claim's inner query, which takes $1 (now) and
+// $3 (a limit), and the backlog query: both must read jobs_ready.
+func (s *Store) ReadyJobQueries() (claim, backlog string) {
+	return s.runnableJobs(), backlogQuery
+}

@@ -21,6 +21,12 @@ const (
 	JobFailed    = "failed"
 )
 
+// readyJobs is the predicate of the partial index jobs_ready (migration
+// 00011), written out as it is there: SQLite uses a partial index only for
+// a query that repeats its WHERE term, and PostgreSQL cannot prove it from
+// parameters in a generic plan.
+const readyJobs = `status IN ('queued', 'running')`
+
 // Job is a row of the job queue, which is also the API's job resource.
 type Job struct {
 	ID           string
@@ -60,7 +66,7 @@ func (s *Store) InsertJob(ctx context.Context, q Q, j Job) (inserted bool, err e
 	}
 	res, err := q.ExecContext(ctx, `INSERT INTO jobs (`+jobColumns+`)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, NULL, $12, $13, $14)
-		ON CONFLICT (unique_key) DO NOTHING`,
+		ON CONFLICT (unique_key) WHERE unique_key IS NOT NULL DO NOTHING`,
 		j.ID, j.SpaceID, j.Type, j.Status, string(j.Args), result, nullStr(j.ErrorCode), nullStr(j.ErrorMessage),
 		j.Attempts, j.MaxAttempts, T(j.RunAt), unique, T(j.CreatedAt), T(j.UpdatedAt))
 	if err != nil {
@@ -141,19 +147,24 @@ func (s *Store) ListJobs(ctx context.Context, q Q, spaceID int64, f JobFilter) (
 // an expired lease (its worker died): that is how jobs resume after a crash.
 // On PostgreSQL, SKIP LOCKED lets several nodes claim without blocking.
 func (s *Store) ClaimJobs(ctx context.Context, q Q, now, leaseUntil time.Time, limit int) ([]Job, error) {
-	lock := ""
-	if s.dialect == Postgres {
-		lock = " FOR UPDATE SKIP LOCKED"
-	}
 	rows, err := q.QueryContext(ctx, `UPDATE jobs SET status = 'running', attempts = attempts + 1, lease_until = $2, updated_at = $1
-		WHERE id IN (SELECT id FROM jobs
-			WHERE (status = 'queued' AND run_at <= $1) OR (status = 'running' AND lease_until < $1)
-			ORDER BY run_at LIMIT $3`+lock+`)
+		WHERE id IN (`+s.runnableJobs()+`)
 		RETURNING `+jobColumns, T(now), T(leaseUntil), limit)
 	if err != nil {
 		return nil, fmt.Errorf("claim jobs: %w", err)
 	}
 	return scanJobs(rows)
+}
+
+// runnableJobs selects the ids of up to $3 jobs runnable at $1.
+func (s *Store) runnableJobs() string {
+	lock := ""
+	if s.dialect == Postgres {
+		lock = " FOR UPDATE SKIP LOCKED"
+	}
+	return `SELECT id FROM jobs
+		WHERE ` + readyJobs + ` AND ((status = 'queued' AND run_at <= $1) OR (status = 'running' AND lease_until < $1))
+		ORDER BY run_at LIMIT $3` + lock
 }
 
 // ExtendLease keeps a long job claimed by this worker.
@@ -225,11 +236,12 @@ func scanJobs(rows *sql.Rows) ([]Job, error) {
 	return out, rows.Err()
 }
 
+const backlogQuery = `SELECT type, status, COUNT(*) FROM jobs WHERE ` + readyJobs + ` GROUP BY type, status ORDER BY type, status`
+
 // JobBacklog counts the jobs queued or running, of every space, by type
 // and status (jobs_ready's index holds them, so finished jobs are not read).
 func (s *Store) JobBacklog(ctx context.Context, q Q) ([]metrics.JobCount, error) {
-	rows, err := q.QueryContext(ctx, `SELECT type, status, COUNT(*) FROM jobs WHERE status IN ($1, $2) GROUP BY type, status ORDER BY type, status`,
-		JobQueued, JobRunning)
+	rows, err := q.QueryContext(ctx, backlogQuery)
 	if err != nil {
 		return nil, err
 	}
