@@ -1,7 +1,7 @@
 // Package jsonlex reads JSON quickly for decoders written by hand where
 // encoding/json's reflection costs too much (a customer document decoded a
-// million times in a re-scoring, the body of every inline text
-// submission). Such a decoder takes the plain shapes it knows and reports
+// million times in a re-scoring, a risk event per row of a list, the body
+// of every inline text submission). Such a decoder takes the plain shapes it knows and reports
 // anything else, which its caller then decodes with encoding/json.
 package jsonlex
 
@@ -166,6 +166,31 @@ func (d *Lexer) unescape(j int) []byte {
 			return nil
 		}
 		j += 2
+	}
+	d.ok = false
+	return nil
+}
+
+// Verbatim returns the contents of a string without escapes as they stand
+// in the input, which is what encoding/json hands an UnmarshalJSON method
+// (a time.Time's, say) between the quotes; a string with an escape fails
+// the Lexer, since such a method would not unescape it.
+func (d *Lexer) Verbatim() []byte {
+	d.Space()
+	if !d.ok || d.i >= len(d.b) || d.b[d.i] != '"' {
+		d.ok = false
+		return nil
+	}
+	for j := d.i + 1; j < len(d.b); j++ {
+		switch c := d.b[j]; {
+		case c == '"':
+			s := d.b[d.i+1 : j]
+			d.i = j + 1
+			return s
+		case c == '\\' || c < 0x20:
+			d.ok = false
+			return nil
+		}
 	}
 	d.ok = false
 	return nil

@@ -7,7 +7,8 @@ import (
 
 // TestLexer reads the forms the decoders use and refuses what encoding/json
 // would decode differently. The decoders built on it are fuzzed against
-// encoding/json (customer.FuzzDecodeDoc, httpapi.FuzzQuickAnalysisBody).
+// encoding/json (customer.FuzzDecodeDoc, vendorrisk.FuzzDecodeEvent,
+// httpapi.FuzzQuickAnalysisBody).
 func TestLexer(t *testing.T) {
 	d := New([]byte(` {"s":"a\"\\\/\b\f\n\r\t\u00e9\u2028","n":-1.5e3,"i":42,"t":true,"f":false,"z":null,"l":["x","y"]} `))
 	got := map[string]any{}
@@ -67,5 +68,22 @@ func TestLexer(t *testing.T) {
 	}
 	if d := New([]byte(`1.5`)); d.Integer() != nil || d.OK() {
 		t.Error("1.5 was taken as an integer")
+	}
+}
+
+// TestVerbatim: a string without escapes comes back as it stands, and one
+// with an escape, which an UnmarshalJSON method would not unescape, is
+// refused.
+func TestVerbatim(t *testing.T) {
+	d := New([]byte(` "2026-01-02T03:04:05Z" `))
+	if s := d.Verbatim(); string(s) != "2026-01-02T03:04:05Z" || !d.End() {
+		t.Fatalf("Verbatim = %q, end %v", s, d.End())
+	}
+	for _, in := range []string{`"2026\u002d01"`, `"a\"b"`, "\"a\x01\"", `"unterminated`, `12`, `null`} {
+		d := New([]byte(in))
+		d.Verbatim()
+		if d.End() {
+			t.Errorf("%q was taken", in)
+		}
 	}
 }

@@ -194,11 +194,21 @@ func (s *Store) oneRiskEvent(ctx context.Context, q Q, query string, args ...any
 	if err != nil {
 		return vendorrisk.RiskEvent{}, false, err
 	}
+	ev, err := decodeEvent(doc)
+	return ev, err == nil, err
+}
+
+// decodeEvent decodes a stored risk event: vendorrisk.DecodeEvent takes
+// what the store writes, encoding/json anything else.
+func decodeEvent(doc []byte) (vendorrisk.RiskEvent, error) {
+	if ev, ok := vendorrisk.DecodeEvent(doc); ok {
+		return ev, nil
+	}
 	var ev vendorrisk.RiskEvent
 	if err := json.Unmarshal(doc, &ev); err != nil {
-		return ev, false, fmt.Errorf("stored risk event: %w", err)
+		return ev, fmt.Errorf("stored risk event: %w", err)
 	}
-	return ev, true, nil
+	return ev, nil
 }
 
 // RiskEventFilter selects risk events for a list, oldest first. Empty
@@ -297,15 +307,14 @@ func scanRiskEventViews(rows *sql.Rows, capacity int) ([]vendorrisk.RiskEventRes
 			doc     []byte
 			created string
 			v       vendorrisk.VendorSummary
-			ev      vendorrisk.RiskEvent
 		)
 		if err := rows.Scan(&doc, &v.Name, &v.Description, &created); err != nil {
 			return nil, err
 		}
-		if err := json.Unmarshal(doc, &ev); err != nil {
-			return nil, fmt.Errorf("stored risk event: %w", err)
+		ev, err := decodeEvent(doc)
+		if err != nil {
+			return nil, err
 		}
-		var err error
 		if v.CreatedAt, err = ParseT(created); err != nil {
 			return nil, err
 		}
