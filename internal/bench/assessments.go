@@ -127,5 +127,5 @@ func seedAssessments(ctx context.Context, e *env, productID string, n int) error
 	if err != nil {
 		return fmt.Errorf("count the seeded assessments: %w", err)
 	}
-	return analyze(ctx, e.st, "products", "assessments")
+	return vacuumAnalyze(ctx, e.st, "products", "assessments")
 }

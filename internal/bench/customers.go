@@ -382,7 +382,7 @@ func seedCustomers(ctx context.Context, e *env, n int) error {
 	if err := checkSeeded(ctx, st, e.space.ID, first, sc, kinds); err != nil {
 		return err
 	}
-	return analyze(ctx, st, "customers", "customer_docs", "customer_revisions", "customer_assessments")
+	return vacuumAnalyze(ctx, st, "customers", "customer_docs", "customer_revisions", "customer_assessments")
 }
 
 // makeVariant scores a kind of customer once, with placeholders for what

@@ -91,5 +91,5 @@ func seedRiskEvents(ctx context.Context, e *env, vendors, events int) error {
 	if err != nil {
 		return err
 	}
-	return analyze(ctx, e.st, "vendors", "risk_events")
+	return vacuumAnalyze(ctx, e.st, "vendors", "risk_events")
 }
