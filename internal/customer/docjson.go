@@ -21,10 +21,10 @@ import (
 // ids.
 func DecodeDoc(b []byte) (c Customer, crps []CRP, ids []int64, ok bool) {
 	d := jsonlex.New(b)
-	var seen keySet
+	var seen jsonlex.KeySet
 	d.Object(func(key []byte) bool {
 		k := customerKey(key)
-		if !seen.add(k) {
+		if !seen.Add(k) {
 			return false
 		}
 		if d.Null() {
@@ -73,7 +73,7 @@ func DecodeDoc(b []byte) (c Customer, crps []CRP, ids []int64, ok bool) {
 	return c, crps, ids, true
 }
 
-// The keys of a stored document, as bits of a set of those seen.
+// The keys of a stored document, numbered for a jsonlex.KeySet.
 const (
 	keyType = iota
 	keyReferenceID
@@ -93,20 +93,6 @@ const (
 	keyRole
 	keyOwnershipPct
 )
-
-// keySet is the keys of one object read so far, as bits.
-type keySet uint32
-
-// add notes key k and reports whether its value may be decoded: not for an
-// unknown key (k < 0), nor for a repeat, which encoding/json resolves in
-// its own way.
-func (s *keySet) add(k int) bool {
-	if k < 0 || *s&(1<<k) != 0 {
-		return false
-	}
-	*s |= 1 << k
-	return true
-}
 
 // customerKey names a key of a customer document (the json tags of
 // Customer, and crps), -1 for another.
@@ -174,10 +160,10 @@ func decodeCRPs(d *jsonlex.Lexer) ([]CRP, []int64) {
 	d.Array(func() {
 		var p CRP
 		var id int64
-		var seen keySet
+		var seen jsonlex.KeySet
 		d.Object(func(key []byte) bool {
 			k := partyKey(key)
-			if !seen.add(k) {
+			if !seen.Add(k) {
 				return false
 			}
 			if d.Null() {
@@ -212,7 +198,7 @@ func decodeCRPs(d *jsonlex.Lexer) ([]CRP, []int64) {
 // decodeScreening decodes a Screening object.
 func decodeScreening(d *jsonlex.Lexer) Screening {
 	var s Screening
-	var seen keySet
+	var seen jsonlex.KeySet
 	d.Object(func(key []byte) bool {
 		var f *bool
 		k := -1
@@ -224,7 +210,7 @@ func decodeScreening(d *jsonlex.Lexer) Screening {
 		case "adverse_media":
 			f, k = &s.AdverseMedia, 2
 		}
-		if !seen.add(k) {
+		if !seen.Add(k) {
 			return false
 		}
 		if !d.Null() {

@@ -81,24 +81,38 @@ func (d *Lexer) Bool() bool {
 
 // Raw returns the contents of a string, unescaped, as valid UTF-8.
 func (d *Lexer) Raw() []byte {
+	j, escape := d.scanString()
+	switch {
+	case !d.ok:
+		return nil
+	case escape:
+		return d.unescape(j)
+	}
+	return d.valid(d.b[d.i+1:j], j+1)
+}
+
+// scanString finds, in the string that comes next, its closing quote or
+// its first backslash (escape), whichever comes first; there being no
+// string there fails the Lexer.
+func (d *Lexer) scanString() (j int, escape bool) {
 	d.Space()
 	if !d.ok || d.i >= len(d.b) || d.b[d.i] != '"' {
 		d.ok = false
-		return nil
+		return 0, false
 	}
 	for j := d.i + 1; j < len(d.b); j++ {
 		switch c := d.b[j]; {
 		case c == '"':
-			return d.valid(d.b[d.i+1:j], j+1)
+			return j, false
 		case c == '\\':
-			return d.unescape(j)
+			return j, true
 		case c < 0x20:
 			d.ok = false
-			return nil
+			return 0, false
 		}
 	}
 	d.ok = false
-	return nil
+	return 0, false
 }
 
 // valid returns s, the contents of a string that ends before next, if it
@@ -176,24 +190,14 @@ func (d *Lexer) unescape(j int) []byte {
 // (a time.Time's, say) between the quotes; a string with an escape fails
 // the Lexer, since such a method would not unescape it.
 func (d *Lexer) Verbatim() []byte {
-	d.Space()
-	if !d.ok || d.i >= len(d.b) || d.b[d.i] != '"' {
+	j, escape := d.scanString()
+	if !d.ok || escape {
 		d.ok = false
 		return nil
 	}
-	for j := d.i + 1; j < len(d.b); j++ {
-		switch c := d.b[j]; {
-		case c == '"':
-			s := d.b[d.i+1 : j]
-			d.i = j + 1
-			return s
-		case c == '\\' || c < 0x20:
-			d.ok = false
-			return nil
-		}
-	}
-	d.ok = false
-	return nil
+	s := d.b[d.i+1 : j]
+	d.i = j + 1
+	return s
 }
 
 func (d *Lexer) Str() string { return string(d.Raw()) }
@@ -220,6 +224,21 @@ func (d *Lexer) Object(field func(key []byte) bool) {
 		key := d.Raw()
 		return d.ok && d.Next(':') && field(key)
 	})
+}
+
+// KeySet is the keys of one object read so far by a hand-written decoder,
+// which numbers the keys it knows from 0 to 31, as bits.
+type KeySet uint32
+
+// Add notes key k and reports whether its value may be decoded: not for a
+// key the decoder does not know (k < 0), nor for a repeat, which
+// encoding/json resolves in its own ways.
+func (s *KeySet) Add(k int) bool {
+	if k < 0 || k > 31 || *s&(1<<k) != 0 {
+		return false
+	}
+	*s |= 1 << k
+	return true
 }
 
 // members reads the comma-separated members of an array or object between

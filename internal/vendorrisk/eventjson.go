@@ -19,10 +19,10 @@ import (
 // same result or error as always.
 func DecodeEvent(b []byte) (e RiskEvent, ok bool) {
 	d := jsonlex.New(b)
-	var seen keySet
+	var seen jsonlex.KeySet
 	d.Object(func(key []byte) bool {
 		k := eventKey(key)
-		if !seen.add(k) {
+		if !seen.Add(k) {
 			return false
 		}
 		if d.Null() {
@@ -78,10 +78,10 @@ func decodeTime(d *jsonlex.Lexer, t *time.Time) bool {
 
 func decodeRecommendation(d *jsonlex.Lexer) *Recommendation {
 	var r Recommendation
-	var seen keySet
+	var seen jsonlex.KeySet
 	d.Object(func(key []byte) bool {
 		k := recommendationKey(key)
-		if !seen.add(k) {
+		if !seen.Add(k) {
 			return false
 		}
 		if d.Null() {
@@ -110,10 +110,10 @@ func decodeSignals(d *jsonlex.Lexer) []Signal {
 			out = append(out, s)
 			return
 		}
-		var seen keySet
+		var seen jsonlex.KeySet
 		d.Object(func(key []byte) bool {
 			k := signalKey(key)
-			if !seen.add(k) {
+			if !seen.Add(k) {
 				return false
 			}
 			if d.Null() {
@@ -138,8 +138,8 @@ func decodeSignals(d *jsonlex.Lexer) []Signal {
 	return out
 }
 
-// The keys of a stored event and of its parts, as bits of a set of those
-// seen.
+// The keys of a stored event and of its parts, numbered for a
+// jsonlex.KeySet.
 const (
 	keyURN = iota
 	keyVendorURN
@@ -164,20 +164,6 @@ const (
 	keyCategory
 	keyRule
 )
-
-// keySet is the keys of one object read so far, as bits.
-type keySet uint32
-
-// add notes key k and reports whether its value may be decoded: not for an
-// unknown key (k < 0), nor for a repeat, which encoding/json resolves in
-// its own way.
-func (s *keySet) add(k int) bool {
-	if k < 0 || *s&(1<<k) != 0 {
-		return false
-	}
-	*s |= 1 << k
-	return true
-}
 
 // eventKey names a key of a stored event (the json tags of RiskEvent), -1
 // for another.
