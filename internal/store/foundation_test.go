@@ -228,6 +228,24 @@ func TestReadyJobsIndex(t *testing.T) {
 	})
 }
 
+// TestPreviousReleaseJobInsert: during a rolling upgrade, nodes of the
+// previous release insert keyed jobs into the migrated schema with a
+// conflict target that names no predicate, which only a whole unique
+// constraint on unique_key matches.
+func TestPreviousReleaseJobInsert(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		const old = `INSERT INTO jobs (id, space_id, type, status, args, max_attempts, run_at, unique_key, created_at, updated_at)
+			VALUES ($1, 1, 'vendor_poll', 'queued', '{}', 3, $2, 'poll:7', $2, $2) ON CONFLICT (unique_key) DO NOTHING`
+		at := store.T(t0)
+		storetest.MustExec(t, b.Store.Writer(), old, ids.JobID(t0), at)
+		storetest.MustExec(t, b.Store.Writer(), old, ids.JobID(t0.Add(time.Second)), at)
+		var n int
+		if err := b.Store.Reader().QueryRowContext(context.Background(), `SELECT count(*) FROM jobs WHERE unique_key = 'poll:7'`).Scan(&n); err != nil || n != 1 {
+			t.Fatalf("%d jobs with the key, %v", n, err)
+		}
+	})
+}
+
 func TestJobQueue(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		ctx := context.Background()

@@ -64,6 +64,10 @@ func (s *Store) InsertJob(ctx context.Context, q Q, j Job) (inserted bool, err e
 	if j.Result != nil {
 		result = string(j.Result)
 	}
+	// The conflict target names the predicate of a partial unique index
+	// over keyed jobs, which a whole constraint satisfies as well: a later
+	// migration can then make the index partial without breaking this
+	// release's nodes during a rolling upgrade.
 	res, err := q.ExecContext(ctx, `INSERT INTO jobs (`+jobColumns+`)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, NULL, $12, $13, $14)
 		ON CONFLICT (unique_key) WHERE unique_key IS NOT NULL DO NOTHING`,
