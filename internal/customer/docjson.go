@@ -24,11 +24,8 @@ func DecodeDoc(b []byte) (c Customer, crps []CRP, ids []int64, ok bool) {
 	var seen jsonlex.KeySet
 	d.Object(func(key []byte) bool {
 		k := customerKey(key)
-		if !seen.Add(k) {
-			return false
-		}
-		if d.Null() {
-			return true
+		if !d.Take(&seen, k) {
+			return d.OK()
 		}
 		switch k {
 		case keyType:
@@ -163,11 +160,8 @@ func decodeCRPs(d *jsonlex.Lexer) ([]CRP, []int64) {
 		var seen jsonlex.KeySet
 		d.Object(func(key []byte) bool {
 			k := partyKey(key)
-			if !seen.Add(k) {
-				return false
-			}
-			if d.Null() {
-				return true
+			if !d.Take(&seen, k) {
+				return d.OK()
 			}
 			var err error
 			switch k {
@@ -210,10 +204,7 @@ func decodeScreening(d *jsonlex.Lexer) Screening {
 		case "adverse_media":
 			f, k = &s.AdverseMedia, 2
 		}
-		if !seen.Add(k) {
-			return false
-		}
-		if !d.Null() {
+		if d.Take(&seen, k) {
 			*f = d.Bool()
 		}
 		return d.OK()

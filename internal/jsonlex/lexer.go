@@ -1,8 +1,9 @@
 // Package jsonlex reads JSON quickly for decoders written by hand where
 // encoding/json's reflection costs too much (a customer document decoded a
 // million times in a re-scoring, a risk event per row of a list, the body
-// of every inline text submission). Such a decoder takes the plain shapes it knows and reports
-// anything else, which its caller then decodes with encoding/json.
+// of every inline text submission). Such a decoder takes the plain shapes
+// it knows and reports anything else, which its caller then decodes with
+// encoding/json.
 package jsonlex
 
 import (
@@ -230,15 +231,18 @@ func (d *Lexer) Object(field func(key []byte) bool) {
 // which numbers the keys it knows from 0 to 31, as bits.
 type KeySet uint32
 
-// Add notes key k and reports whether its value may be decoded: not for a
-// key the decoder does not know (k < 0), nor for a repeat, which
-// encoding/json resolves in its own ways.
-func (s *KeySet) Add(k int) bool {
-	if k < 0 || k > 31 || *s&(1<<k) != 0 {
+// Take notes key k, whose value comes next, in seen and reports whether the
+// decoder is to read that value. It is not for a null, which it consumes
+// and which leaves the field as it was, as encoding/json leaves it; nor for
+// a key the decoder does not know (k < 0) or a repeat, which encoding/json
+// resolves in its own ways, so those fail the Lexer.
+func (d *Lexer) Take(seen *KeySet, k int) bool {
+	if k < 0 || k > 31 || *seen&(1<<k) != 0 {
+		d.ok = false
 		return false
 	}
-	*s |= 1 << k
-	return true
+	*seen |= 1 << k
+	return !d.Null()
 }
 
 // members reads the comma-separated members of an array or object between

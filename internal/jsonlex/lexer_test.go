@@ -87,3 +87,34 @@ func TestVerbatim(t *testing.T) {
 		}
 	}
 }
+
+// TestTake: a known key's value is to be read once; a null is consumed and
+// skipped; an unknown or repeated key fails the Lexer.
+func TestTake(t *testing.T) {
+	keys := map[string]int{"a": 0, "b": 1}
+	keyOf := func(key []byte) int {
+		if k, ok := keys[string(key)]; ok {
+			return k
+		}
+		return -1
+	}
+	read := func(in string) (got []string, ok bool) {
+		d := New([]byte(in))
+		var seen KeySet
+		d.Object(func(key []byte) bool {
+			if d.Take(&seen, keyOf(key)) {
+				got = append(got, d.Str())
+			}
+			return d.OK()
+		})
+		return got, d.End()
+	}
+	if got, ok := read(`{"a":"x","b":null}`); !ok || len(got) != 1 || got[0] != "x" {
+		t.Fatalf("read %q, ok %v", got, ok)
+	}
+	for _, in := range []string{`{"a":"x","a":"y"}`, `{"a":null,"a":"y"}`, `{"c":"x"}`} {
+		if _, ok := read(in); ok {
+			t.Errorf("%s was taken", in)
+		}
+	}
+}

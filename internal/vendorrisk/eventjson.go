@@ -22,11 +22,8 @@ func DecodeEvent(b []byte) (e RiskEvent, ok bool) {
 	var seen jsonlex.KeySet
 	d.Object(func(key []byte) bool {
 		k := eventKey(key)
-		if !seen.Add(k) {
-			return false
-		}
-		if d.Null() {
-			return true
+		if !d.Take(&seen, k) {
+			return d.OK()
 		}
 		switch k {
 		case keyURN:
@@ -81,11 +78,8 @@ func decodeRecommendation(d *jsonlex.Lexer) *Recommendation {
 	var seen jsonlex.KeySet
 	d.Object(func(key []byte) bool {
 		k := recommendationKey(key)
-		if !seen.Add(k) {
-			return false
-		}
-		if d.Null() {
-			return true
+		if !d.Take(&seen, k) {
+			return d.OK()
 		}
 		switch k {
 		case keyLevel:
@@ -113,11 +107,8 @@ func decodeSignals(d *jsonlex.Lexer) []Signal {
 		var seen jsonlex.KeySet
 		d.Object(func(key []byte) bool {
 			k := signalKey(key)
-			if !seen.Add(k) {
-				return false
-			}
-			if d.Null() {
-				return true
+			if !d.Take(&seen, k) {
+				return d.OK()
 			}
 			switch k {
 			case keyKind:
