@@ -144,7 +144,7 @@ func TestServePrintsTheFirstTokenOnceAndStopsCleanly(t *testing.T) {
 
 // firstStartAndStop starts serve on an empty database: it prints an admin
 // token that works, exits 0 on SIGTERM, and prints no token on the next
-// start, which SIGINT stops.
+// start (with a job retention), which SIGINT stops.
 func firstStartAndStop(t *testing.T, bin, db string) {
 	addr := freeAddr(t)
 	cmd, out := startServe(t, bin, db, addr)
@@ -170,7 +170,8 @@ func firstStartAndStop(t *testing.T, bin, db string) {
 	if err := waitExit(cmd, 10*time.Second); err != nil {
 		t.Fatalf("serve did not exit 0 on SIGTERM: %v", err)
 	}
-	cmd, out = startServe(t, bin, db, addr)
+	// The second start also sets a job retention, which serve accepts.
+	cmd, out = startServe(t, bin, db, addr, "--job-retention", "720h")
 	defer cmd.Process.Kill()
 	if strings.Contains(out, "rk_") {
 		t.Fatalf("second start printed a token again: %s", out)
@@ -251,5 +252,16 @@ func TestScoreAndRulesCommands(t *testing.T) {
 	code, _, errOut = cli(t, "serve", "--rules", dir, "--db", "sqlite://"+filepath.Join(t.TempDir(), "x.db"), "--addr", "127.0.0.1:0")
 	if code != 1 || !strings.Contains(errOut, "broken.yaml:") {
 		t.Fatalf("serve with a broken pack = %d %q", code, errOut)
+	}
+}
+
+// A job retention shorter than a day, or negative, is refused before
+// anything starts.
+func TestServeJobRetentionFlag(t *testing.T) {
+	for _, v := range []string{"1h", "-720h", "23h59m"} {
+		code, _, errOut := cli(t, "serve", "--job-retention", v, "--db", "sqlite://"+filepath.Join(t.TempDir(), "x.db"), "--addr", "127.0.0.1:0")
+		if code != 2 || !strings.Contains(errOut, "--job-retention") {
+			t.Errorf("serve --job-retention %s = %d %q; want usage error 2", v, code, errOut)
+		}
 	}
 }

@@ -39,6 +39,7 @@ type serveConfig struct {
 	contact      string
 	allowPrivate bool
 	debugAddr    string
+	jobRetention time.Duration
 }
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -55,6 +56,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.StringVar(&c.contact, "source-contact", os.Getenv("RISKD_SOURCE_CONTACT"), "organisation and email added to the User-Agent of source polls, as SEC EDGAR asks (env RISKD_SOURCE_CONTACT)")
 	fs.BoolVar(&c.allowPrivate, "allow-private-sources", false, "let source URLs reach loopback and private addresses (refused by default: API users set these URLs)")
 	fs.StringVar(&c.debugAddr, "debug-addr", os.Getenv("RISKD_DEBUG_ADDR"), "serve Go's pprof profiles on this address, e.g. 127.0.0.1:6060 (off by default; no authentication: keep it on loopback) (env RISKD_DEBUG_ADDR)")
+	fs.DurationVar(&c.jobRetention, "job-retention", 0, "delete finished jobs this long after they finished, e.g. 720h (at least 24h); 0 keeps them")
 	fs.StringVar(&c.logLevel, "log-level", "info", "debug, info, warn or error")
 	fs.StringVar(&c.logFormat, "log-format", "text", "text or json")
 	if err := parse(fs, args); err != nil {
@@ -63,6 +65,10 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	c.db = *db
 	if c.maxBody <= 0 || c.rateLimit <= 0 || c.workers <= 0 || c.pollInterval <= 0 {
 		fmt.Fprintln(stderr, "riskd serve: --max-body, --rate-limit, --job-workers and --poll-interval must be positive")
+		return errUsage
+	}
+	if c.jobRetention != 0 && c.jobRetention < usecase.MinJobRetention {
+		fmt.Fprintf(stderr, "riskd serve: --job-retention must be 0 (keep finished jobs) or at least %v\n", usecase.MinJobRetention)
 		return errUsage
 	}
 	log, err := newLogger(stderr, c.logLevel, c.logFormat)
@@ -108,6 +114,7 @@ func serve(ctx context.Context, c serveConfig, log *slog.Logger, stdout io.Write
 		return err
 	}
 	app.Text = engine
+	app.JobRetention = c.jobRetention
 	secret, err := app.Bootstrap(ctx)
 	if err != nil {
 		return fmt.Errorf("first start: %w", err)

@@ -20,9 +20,7 @@ const crockford = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 // ULID returns a new 26-character ULID for time t: 48 bits of milliseconds
 // followed by 80 random bits, so ids sort by creation time.
 func ULID(t time.Time) string {
-	var b [16]byte
-	ms := uint64(t.UnixMilli())
-	b[0], b[1], b[2], b[3], b[4], b[5] = byte(ms>>40), byte(ms>>32), byte(ms>>24), byte(ms>>16), byte(ms>>8), byte(ms)
+	b := ulidTime(t)
 	if _, err := rand.Read(b[6:]); err != nil {
 		panic("ids: crypto/rand failed: " + err.Error()) // the OS entropy source is gone; nothing is safe to do
 	}
@@ -60,6 +58,19 @@ const JobPrefix = "job_"
 
 // JobID returns a new job id: "job_" + ULID.
 func JobID(t time.Time) string { return JobPrefix + ULID(t) }
+
+// JobIDFloor returns the smallest job id of t's millisecond: every job id
+// made before it sorts below, every one made at or after it does not. It
+// lets a query range over jobs by age through the primary key.
+func JobIDFloor(t time.Time) string { return JobPrefix + encodeULID(ulidTime(t)) }
+
+// ulidTime returns a ULID's bytes for time t with zero random bits.
+func ulidTime(t time.Time) [16]byte {
+	var b [16]byte
+	ms := uint64(t.UnixMilli())
+	b[0], b[1], b[2], b[3], b[4], b[5] = byte(ms>>40), byte(ms>>32), byte(ms>>24), byte(ms>>16), byte(ms>>8), byte(ms)
+	return b
+}
 
 // ValidJobID reports whether s looks like a job id.
 func ValidJobID(s string) bool {

@@ -34,6 +34,27 @@ func TestULIDSortsByTimeAndValidates(t *testing.T) {
 	}
 }
 
+// JobIDFloor parts the ids of jobs made before its millisecond from those
+// made in it or later.
+func TestJobIDFloor(t *testing.T) {
+	at := time.Date(2026, 11, 30, 12, 0, 0, 500_700_000, time.UTC)
+	floor := ids.JobIDFloor(at)
+	if !ids.ValidJobID(floor) {
+		t.Fatalf("JobIDFloor = %q, not a job id", floor)
+	}
+	for i := 0; i < 200; i++ {
+		if before := ids.JobID(at.Add(-time.Millisecond)); before >= floor {
+			t.Fatalf("id of the millisecond before %q >= floor %q", before, floor)
+		}
+		// The same millisecond, earlier within it, is not before.
+		for _, later := range []time.Time{at.Truncate(time.Millisecond), at, at.Add(time.Millisecond)} {
+			if id := ids.JobID(later); id < floor {
+				t.Fatalf("id %q of %v < floor %q of %v", id, later, floor, at)
+			}
+		}
+	}
+}
+
 // UUIDs of one millisecond increase in the order they are made, so a list
 // ordered by (created time, id) keeps a burst's creation order; the random
 // bits stay random.

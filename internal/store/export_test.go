@@ -29,3 +29,7 @@ func (l *SharedLimiter) Waiting(key string, perSecond int) int {
 func (s *Store) ReadyJobQueries() (claim, backlog string) {
 	return s.runnableJobs(), backlogQuery
 }
+
+// PruneJobsQuery returns the selection of PruneJobs, which takes $1 (an id
+// floor), $2 (a time) and $3 (a limit): it must read the primary key.
+func (s *Store) PruneJobsQuery() string { return s.finishedJobs() }

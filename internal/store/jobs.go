@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/riskd/riskd/internal/errs"
+	"github.com/riskd/riskd/internal/ids"
 	"github.com/riskd/riskd/internal/metrics"
 )
 
@@ -238,6 +239,36 @@ func scanJobs(rows *sql.Rows) ([]Job, error) {
 		out = append(out, j)
 	}
 	return out, rows.Err()
+}
+
+// finishedJobs selects the ids of up to $3 finished jobs last updated
+// before $2, oldest first, through the primary key: $1 is the job id floor
+// of $2's millisecond (ids.JobIDFloor). A job's id carries its creation
+// time, which is never after its update, so every such job lies below it
+// but those of $2's own millisecond, which the next run takes. Without the
+// bound the query would need an index of finished jobs by time, an entry
+// more for every inline job.
+func (s *Store) finishedJobs() string {
+	lock := ""
+	if s.dialect == Postgres {
+		lock = " FOR UPDATE SKIP LOCKED"
+	}
+	return `SELECT id FROM jobs
+		WHERE id < $1 AND status IN ('succeeded', 'failed') AND updated_at < $2
+		ORDER BY id LIMIT $3` + lock
+}
+
+// PruneJobs deletes up to limit finished jobs (succeeded or failed) last
+// updated before before, oldest first, and returns how many it deleted.
+// Queued and running jobs are never deleted. Callers delete in batches so
+// that no one statement holds the writer long.
+func (s *Store) PruneJobs(ctx context.Context, q Q, before time.Time, limit int) (int64, error) {
+	res, err := q.ExecContext(ctx, `DELETE FROM jobs WHERE id IN (`+s.finishedJobs()+`)`,
+		ids.JobIDFloor(before), T(before), limit)
+	if err != nil {
+		return 0, fmt.Errorf("prune jobs: %w", err)
+	}
+	return res.RowsAffected()
 }
 
 const backlogQuery = `SELECT type, status, COUNT(*) FROM jobs WHERE ` + readyJobs + ` GROUP BY type, status ORDER BY type, status`

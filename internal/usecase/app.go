@@ -31,6 +31,9 @@ type App struct {
 	// JobsEnqueued is called after a transaction that enqueued jobs commits,
 	// so the local runner starts them without waiting for its next poll.
 	JobsEnqueued func()
+	// JobRetention, when positive, is how long finished jobs are kept:
+	// the hourly maintenance job deletes older ones. Zero keeps them.
+	JobRetention time.Duration
 
 	scorers    scorerCache    // compiled customer risk methodologies
 	principals principalCache // resolved tokens (see Principal)
