@@ -17,7 +17,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/riskd/riskd/internal/ids"
+	"github.com/riskd/riskd/internal/store"
 	"github.com/riskd/riskd/internal/store/storetest"
+	"github.com/riskd/riskd/internal/usecase"
 )
 
 func cli(t *testing.T, args ...string) (code int, stdout, stderr string) {
@@ -144,19 +147,11 @@ func TestServePrintsTheFirstTokenOnceAndStopsCleanly(t *testing.T) {
 
 // firstStartAndStop starts serve on an empty database: it prints an admin
 // token that works, exits 0 on SIGTERM, and prints no token on the next
-// start (with a job retention), which SIGINT stops.
+// start, which SIGINT stops.
 func firstStartAndStop(t *testing.T, bin, db string) {
 	addr := freeAddr(t)
 	cmd, out := startServe(t, bin, db, addr)
-	var token string
-	for _, l := range strings.Split(out, "\n") {
-		if tokenRE.MatchString(l) {
-			token = l
-		}
-	}
-	if token == "" {
-		t.Fatalf("no admin token printed: %s", out)
-	}
+	token := printedToken(t, out)
 	req, _ := http.NewRequest("GET", "http://"+addr+"/api/v1/whoami", nil)
 	req.Header.Set("Authorization", "Bearer "+token)
 	res, err := http.DefaultClient.Do(req)
@@ -170,8 +165,7 @@ func firstStartAndStop(t *testing.T, bin, db string) {
 	if err := waitExit(cmd, 10*time.Second); err != nil {
 		t.Fatalf("serve did not exit 0 on SIGTERM: %v", err)
 	}
-	// The second start also sets a job retention, which serve accepts.
-	cmd, out = startServe(t, bin, db, addr, "--job-retention", "720h")
+	cmd, out = startServe(t, bin, db, addr)
 	defer cmd.Process.Kill()
 	if strings.Contains(out, "rk_") {
 		t.Fatalf("second start printed a token again: %s", out)
@@ -180,6 +174,65 @@ func firstStartAndStop(t *testing.T, bin, db string) {
 	if err := waitExit(cmd, 10*time.Second); err != nil {
 		t.Fatalf("serve did not exit 0 on SIGINT: %v", err)
 	}
+}
+
+// printedToken returns the admin token a first start printed.
+func printedToken(t *testing.T, out string) string {
+	t.Helper()
+	for _, l := range strings.Split(out, "\n") {
+		if tokenRE.MatchString(l) {
+			return l
+		}
+	}
+	t.Fatalf("no admin token printed: %s", out)
+	return ""
+}
+
+// TestServeJobRetention: with --job-retention, the maintenance job (which
+// runs at start) deletes the finished jobs older than the retention, and
+// GET answers 404 for them; younger ones stay.
+func TestServeJobRetention(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	bin := buildBinary(t)
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		ctx := context.Background()
+		now := time.Now().UTC()
+		job := func(age time.Duration) string {
+			at := now.Add(-age)
+			j := store.Job{ID: ids.JobID(at), SpaceID: 1, Type: usecase.JobRiskAssessment, Status: store.JobSucceeded,
+				Args: json.RawMessage(`{"scenario":"dispute"}`), Result: json.RawMessage(`{"type":"analysis.risk.result","riskScore":0}`),
+				MaxAttempts: 1, RunAt: at, CreatedAt: at, UpdatedAt: at}
+			if _, err := b.Store.InsertJob(ctx, b.Store.Writer(), j); err != nil {
+				t.Fatal(err)
+			}
+			return j.ID
+		}
+		old, young := job(31*24*time.Hour), job(29*24*time.Hour)
+		addr := freeAddr(t)
+		cmd, out := startServe(t, bin, b.URL, addr, "--job-retention", "720h")
+		defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
+		token := printedToken(t, out)
+		get := func(id string) int {
+			req, _ := http.NewRequest("GET", "http://"+addr+"/api/v1/jobs/"+id, nil)
+			req.Header.Set("Authorization", "Bearer "+token)
+			res, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res.Body.Close()
+			return res.StatusCode
+		}
+		for deadline := time.Now().Add(20 * time.Second); get(old) != http.StatusNotFound; time.Sleep(50 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatal("the job older than the retention was not deleted within 20 s of start")
+			}
+		}
+		if code := get(young); code != http.StatusOK {
+			t.Fatalf("GET of the job younger than the retention = %d", code)
+		}
+	})
 }
 
 func waitExit(cmd *exec.Cmd, d time.Duration) error {
@@ -258,8 +311,13 @@ func TestScoreAndRulesCommands(t *testing.T) {
 // A job retention shorter than a day, or negative, is refused before
 // anything starts.
 func TestServeJobRetentionFlag(t *testing.T) {
+	// Cancelled, so that a serve that starts after all stops at once.
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
 	for _, v := range []string{"1h", "-720h", "23h59m"} {
-		code, _, errOut := cli(t, "serve", "--job-retention", v, "--db", "sqlite://"+filepath.Join(t.TempDir(), "x.db"), "--addr", "127.0.0.1:0")
+		var errBuf bytes.Buffer
+		code := run(ctx, []string{"serve", "--job-retention", v, "--db", "sqlite://" + filepath.Join(t.TempDir(), "x.db"), "--addr", "127.0.0.1:0"}, io.Discard, &errBuf)
+		errOut := errBuf.String()
 		if code != 2 || !strings.Contains(errOut, "--job-retention") {
 			t.Errorf("serve --job-retention %s = %d %q; want usage error 2", v, code, errOut)
 		}

@@ -30,6 +30,7 @@ func (s *Store) ReadyJobQueries() (claim, backlog string) {
 	return s.runnableJobs(), backlogQuery
 }
 
-// PruneJobsQuery returns the selection of PruneJobs, which takes $1 (an id
-// floor), $2 (a time) and $3 (a limit): it must read the primary key.
-func (s *Store) PruneJobsQuery() string { return s.finishedJobs() }
+// PruneJobsStatement returns PruneJobs' statement, which takes $1 (an id
+// floor), $2 (a time), $3 (a limit) and $4 (an id to start after): it must
+// read the primary key between the two ids.
+func (s *Store) PruneJobsStatement() string { return s.pruneJobsSQL() }

@@ -241,34 +241,61 @@ func scanJobs(rows *sql.Rows) ([]Job, error) {
 	return out, rows.Err()
 }
 
-// finishedJobs selects the ids of up to $3 finished jobs last updated
-// before $2, oldest first, through the primary key: $1 is the job id floor
-// of $2's millisecond (ids.JobIDFloor). A job's id carries its creation
-// time, which is never after its update, so every such job lies below it
-// but those of $2's own millisecond, which the next run takes. Without the
-// bound the query would need an index of finished jobs by time, an entry
-// more for every inline job.
-func (s *Store) finishedJobs() string {
+// pruneJobsSQL deletes up to $3 finished jobs last updated before $2 whose
+// ids lie above $4, in id order (oldest first), and returns their ids. It
+// reads the primary key from $4 up to $1, the job id floor of $2's
+// millisecond (ids.JobIDFloor): a job's id carries its creation time, which
+// is not after its update (but for clock skew between nodes, which only
+// delays a deletion), so every such job lies below the floor but those of
+// $2's own millisecond, which the next run takes. Without that bound the
+// query would need an index of finished jobs by time, an entry more for
+// every inline job. The lower bound matters on PostgreSQL, whose index
+// keeps a deleted row's entry until VACUUM: without it every batch would
+// walk again over every entry the earlier batches of the run deleted.
+func (s *Store) pruneJobsSQL() string {
 	lock := ""
 	if s.dialect == Postgres {
 		lock = " FOR UPDATE SKIP LOCKED"
 	}
-	return `SELECT id FROM jobs
-		WHERE id < $1 AND status IN ('succeeded', 'failed') AND updated_at < $2
-		ORDER BY id LIMIT $3` + lock
+	return `DELETE FROM jobs WHERE id IN (SELECT id FROM jobs
+		WHERE id > $4 AND id < $1 AND status IN ('succeeded', 'failed') AND updated_at < $2
+		ORDER BY id LIMIT $3` + lock + `) RETURNING id`
 }
 
 // PruneJobs deletes up to limit finished jobs (succeeded or failed) last
-// updated before before, oldest first, and returns how many it deleted.
-// Queued and running jobs are never deleted. Callers delete in batches so
-// that no one statement holds the writer long.
-func (s *Store) PruneJobs(ctx context.Context, q Q, before time.Time, limit int) (int64, error) {
-	res, err := q.ExecContext(ctx, `DELETE FROM jobs WHERE id IN (`+s.finishedJobs()+`)`,
-		ids.JobIDFloor(before), T(before), limit)
-	if err != nil {
-		return 0, fmt.Errorf("prune jobs: %w", err)
+// updated before cutoff whose ids sort above after, oldest first, and
+// returns how many it deleted and the largest of their ids. Queued and
+// running jobs are never deleted. A pruning run deletes in batches, so that
+// no one statement holds the writer long, each starting after the last id
+// of the one before ("" for the first).
+//
+// q is a transaction of the batch's own (Tx): on PostgreSQL it commits
+// without waiting for the WAL to reach the disk, which the flush dominated.
+// A crash may undo the last batches of a run; the next run deletes them
+// again, and nothing else depends on a deletion.
+func (s *Store) PruneJobs(ctx context.Context, q Q, cutoff time.Time, after string, limit int) (n int, last string, err error) {
+	if s.dialect == Postgres {
+		if _, err := q.ExecContext(ctx, `SET LOCAL synchronous_commit = off`); err != nil {
+			return 0, "", fmt.Errorf("prune jobs: %w", err)
+		}
 	}
-	return res.RowsAffected()
+	rows, err := q.QueryContext(ctx, s.pruneJobsSQL(), ids.JobIDFloor(cutoff), T(cutoff), limit, after)
+	if err != nil {
+		return 0, "", fmt.Errorf("prune jobs: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return n, last, fmt.Errorf("prune jobs: %w", err)
+		}
+		n++
+		last = max(last, id)
+	}
+	if err := rows.Err(); err != nil {
+		return n, last, fmt.Errorf("prune jobs: %w", err)
+	}
+	return n, last, nil
 }
 
 const backlogQuery = `SELECT type, status, COUNT(*) FROM jobs WHERE ` + readyJobs + ` GROUP BY type, status ORDER BY type, status`

@@ -19,56 +19,78 @@ const IdempotencyKeyTTL = 24 * time.Hour
 const MinJobRetention = IdempotencyKeyTTL
 
 // pruneBatch is how many finished jobs one statement deletes. Each batch is
-// its own short transaction (about 5 ms on SQLite, BenchmarkPruneJobs), so
-// requests' writes go in between.
+// its own short transaction (a few milliseconds: BenchmarkPruneJobs), and
+// pruneJobs waits as long again before the next, so that on SQLite's one
+// writer requests' writes get at least half of the time.
 const pruneBatch = 500
 
 // pruneBudget bounds one run's pruning, inside the job timeout (10 min): a
 // run that reaches it leaves the rest to the next run.
-const pruneBudget = 5 * time.Minute
+const pruneBudget = 8 * time.Minute
 
 // maintenanceResult is the maintenance job's result.
 type maintenanceResult struct {
 	IdempotencyKeysPruned int64 `json:"idempotencyKeysPruned"`
-	JobsPruned            int64 `json:"jobsPruned"`
-	// JobsPruneIncomplete: the run stopped at its time budget with
-	// finished jobs past the retention left for the next run.
+	JobsPruned            int   `json:"jobsPruned"`
+	// JobsPruneIncomplete: the run stopped (at its time budget, or at
+	// shutdown) with finished jobs past the retention left for the next.
 	JobsPruneIncomplete bool `json:"jobsPruneIncomplete,omitempty"`
 }
 
 func (a *App) maintenance(ctx context.Context, _ store.Job, _ func(any) error) (any, error) {
+	now := a.Now()
 	var res maintenanceResult
 	var err error
-	if res.IdempotencyKeysPruned, err = a.Store.PruneIdemKeys(ctx, a.Store.Writer(), a.Now().Add(-IdempotencyKeyTTL)); err != nil {
+	if res.IdempotencyKeysPruned, err = a.Store.PruneIdemKeys(ctx, a.Store.Writer(), now.Add(-IdempotencyKeyTTL)); err != nil {
 		return nil, err
 	}
 	if a.JobRetention > 0 {
-		cutoff := a.Now().Add(-a.JobRetention)
-		if res.JobsPruned, res.JobsPruneIncomplete, err = a.pruneJobs(ctx, cutoff, pruneBudget); err != nil {
-			return nil, err
+		cutoff := now.Add(-a.JobRetention)
+		res.JobsPruned, res.JobsPruneIncomplete, err = a.pruneJobs(ctx, cutoff, pruneBudget)
+		if res.JobsPruned > 0 || err != nil {
+			a.Log.Info("finished jobs pruned", "count", res.JobsPruned, "updated_before", store.T(cutoff), "incomplete", res.JobsPruneIncomplete || err != nil)
 		}
-		if res.JobsPruned > 0 {
-			a.Log.Info("finished jobs pruned", "count", res.JobsPruned, "updated_before", store.T(cutoff), "incomplete", res.JobsPruneIncomplete)
+		if err != nil {
+			return nil, err
 		}
 	}
 	return res, nil
 }
 
 // pruneJobs deletes finished jobs last updated before cutoff, a batch at a
-// time, until none is left or budget has passed (incomplete is then true).
-func (a *App) pruneJobs(ctx context.Context, cutoff time.Time, budget time.Duration) (int64, bool, error) {
+// time, until none is left (incomplete false) or until budget has passed or
+// ctx ends (incomplete true: the next run goes on).
+func (a *App) pruneJobs(ctx context.Context, cutoff time.Time, budget time.Duration) (int, bool, error) {
 	start := time.Now()
-	var pruned int64
+	pruned, after := 0, ""
 	for {
-		n, err := a.Store.PruneJobs(ctx, a.Store.Writer(), cutoff, pruneBatch)
+		batchStart := time.Now()
+		var n int
+		var last string
+		err := a.Store.Tx(ctx, func(tx store.Q) error {
+			var err error
+			n, last, err = a.Store.PruneJobs(ctx, tx, cutoff, after, pruneBatch)
+			return err
+		})
+		if err != nil {
+			n = 0 // rolled back
+		}
 		pruned += n
 		switch {
+		case ctx.Err() != nil:
+			return pruned, true, nil
 		case err != nil:
-			return pruned, false, err
+			return pruned, true, err
 		case n < pruneBatch:
 			return pruned, false, nil
 		case time.Since(start) >= budget:
 			return pruned, true, nil
+		}
+		after = last
+		select {
+		case <-ctx.Done():
+			return pruned, true, nil
+		case <-time.After(time.Since(batchStart)):
 		}
 	}
 }

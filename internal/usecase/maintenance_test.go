@@ -96,6 +96,13 @@ func TestPruneJobsBatchesAndBudget(t *testing.T) {
 		if pruned, incomplete, err := a.pruneJobs(ctx, cutoff, 0); err != nil || pruned != pruneBatch || !incomplete {
 			t.Fatalf("with no budget: pruned %d, incomplete %v, %v; want one batch of %d, incomplete", pruned, incomplete, err, pruneBatch)
 		}
+		// A run that ends with its context (at shutdown) says what it
+		// did, as a result and not an error, and is incomplete.
+		cancelled, cancel := context.WithCancel(ctx)
+		cancel()
+		if pruned, incomplete, err := a.pruneJobs(cancelled, cutoff, time.Hour); err != nil || pruned != 0 || !incomplete {
+			t.Fatalf("cancelled: pruned %d, incomplete %v, %v; want nothing, incomplete", pruned, incomplete, err)
+		}
 		if pruned, incomplete, err := a.pruneJobs(ctx, cutoff, time.Hour); err != nil || pruned != n-pruneBatch || incomplete {
 			t.Fatalf("pruned %d, incomplete %v, %v; want the other %d, complete", pruned, incomplete, err, n-pruneBatch)
 		}
