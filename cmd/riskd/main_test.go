@@ -309,11 +309,18 @@ func TestScoreAndRulesCommands(t *testing.T) {
 }
 
 // A job retention shorter than a day, or negative, is refused before
-// anything starts.
+// anything starts; 0 and a day are taken.
 func TestServeJobRetentionFlag(t *testing.T) {
-	// Cancelled, so that a serve that starts after all stops at once.
+	// Cancelled, so that a serve past the flags stops at once (opening the
+	// database fails with the context: exit 1, not a usage error).
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
+	for _, v := range []string{"0", "24h"} {
+		var errBuf bytes.Buffer
+		if code := run(ctx, []string{"serve", "--job-retention", v, "--db", "sqlite://" + filepath.Join(t.TempDir(), "x.db"), "--addr", "127.0.0.1:0"}, io.Discard, &errBuf); code == 2 || strings.Contains(errBuf.String(), "--job-retention") {
+			t.Errorf("serve --job-retention %s = %d %q; want it taken", v, code, errBuf.String())
+		}
+	}
 	for _, v := range []string{"1h", "-720h", "23h59m"} {
 		var errBuf bytes.Buffer
 		code := run(ctx, []string{"serve", "--job-retention", v, "--db", "sqlite://" + filepath.Join(t.TempDir(), "x.db"), "--addr", "127.0.0.1:0"}, io.Discard, &errBuf)

@@ -28,6 +28,10 @@ const pruneBatch = 500
 // run that reaches it leaves the rest to the next run.
 const pruneBudget = 8 * time.Minute
 
+// pruneWait is the pause between two batches (a variable so that a test
+// can end a run during one).
+var pruneWait = time.After
+
 // maintenanceResult is the maintenance job's result.
 type maintenanceResult struct {
 	IdempotencyKeysPruned int64 `json:"idempotencyKeysPruned"`
@@ -47,11 +51,12 @@ func (a *App) maintenance(ctx context.Context, _ store.Job, _ func(any) error) (
 	if a.JobRetention > 0 {
 		cutoff := now.Add(-a.JobRetention)
 		res.JobsPruned, res.JobsPruneIncomplete, err = a.pruneJobs(ctx, cutoff, pruneBudget)
-		if res.JobsPruned > 0 || err != nil {
-			a.Log.Info("finished jobs pruned", "count", res.JobsPruned, "updated_before", store.T(cutoff), "incomplete", res.JobsPruneIncomplete || err != nil)
-		}
 		if err != nil {
+			a.Log.Warn("pruning finished jobs failed", "count", res.JobsPruned, "updated_before", store.T(cutoff), "err", err)
 			return nil, err
+		}
+		if res.JobsPruned > 0 {
+			a.Log.Info("finished jobs pruned", "count", res.JobsPruned, "updated_before", store.T(cutoff), "incomplete", res.JobsPruneIncomplete)
 		}
 	}
 	return res, nil
@@ -90,7 +95,7 @@ func (a *App) pruneJobs(ctx context.Context, cutoff time.Time, budget time.Durat
 		select {
 		case <-ctx.Done():
 			return pruned, true, nil
-		case <-time.After(time.Since(batchStart)):
+		case <-pruneWait(time.Since(batchStart)):
 		}
 	}
 }

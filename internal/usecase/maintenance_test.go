@@ -76,7 +76,7 @@ func TestPruneJobsBatchesAndBudget(t *testing.T) {
 		ctx := context.Background()
 		s := b.Store
 		at := time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC)
-		const n = 2*pruneBatch + 7
+		const n = 3*pruneBatch + 7
 		err := s.Tx(ctx, func(tx store.Q) error {
 			for i := range n {
 				jt := at.Add(time.Duration(i) * time.Millisecond)
@@ -96,15 +96,25 @@ func TestPruneJobsBatchesAndBudget(t *testing.T) {
 		if pruned, incomplete, err := a.pruneJobs(ctx, cutoff, 0); err != nil || pruned != pruneBatch || !incomplete {
 			t.Fatalf("with no budget: pruned %d, incomplete %v, %v; want one batch of %d, incomplete", pruned, incomplete, err, pruneBatch)
 		}
-		// A run that ends with its context (at shutdown) says what it
-		// did, as a result and not an error, and is incomplete.
+		// A run that ends with its context (at shutdown), here during the
+		// pause after its first batch, says what it did, as a result and
+		// not an error, and is incomplete.
 		cancelled, cancel := context.WithCancel(ctx)
-		cancel()
+		defer func(wait func(time.Duration) <-chan time.Time) { pruneWait = wait }(pruneWait)
+		pruneWait = func(time.Duration) <-chan time.Time {
+			cancel()
+			return nil // never fires
+		}
+		if pruned, incomplete, err := a.pruneJobs(cancelled, cutoff, time.Hour); err != nil || pruned != pruneBatch || !incomplete {
+			t.Fatalf("cancelled after a batch: pruned %d, incomplete %v, %v; want %d, incomplete", pruned, incomplete, err, pruneBatch)
+		}
+		// And before its first, nothing.
 		if pruned, incomplete, err := a.pruneJobs(cancelled, cutoff, time.Hour); err != nil || pruned != 0 || !incomplete {
 			t.Fatalf("cancelled: pruned %d, incomplete %v, %v; want nothing, incomplete", pruned, incomplete, err)
 		}
-		if pruned, incomplete, err := a.pruneJobs(ctx, cutoff, time.Hour); err != nil || pruned != n-pruneBatch || incomplete {
-			t.Fatalf("pruned %d, incomplete %v, %v; want the other %d, complete", pruned, incomplete, err, n-pruneBatch)
+		pruneWait = time.After
+		if pruned, incomplete, err := a.pruneJobs(ctx, cutoff, time.Hour); err != nil || pruned != n-2*pruneBatch || incomplete {
+			t.Fatalf("pruned %d, incomplete %v, %v; want the other %d, complete", pruned, incomplete, err, n-2*pruneBatch)
 		}
 	})
 }
