@@ -163,13 +163,20 @@ func (s *Store) ClaimJobs(ctx context.Context, q Q, now, leaseUntil time.Time, l
 
 // runnableJobs selects the ids of up to $3 jobs runnable at $1.
 func (s *Store) runnableJobs() string {
-	lock := ""
-	if s.dialect == Postgres {
-		lock = " FOR UPDATE SKIP LOCKED"
-	}
 	return `SELECT id FROM jobs
 		WHERE ` + readyJobs + ` AND ((status = 'queued' AND run_at <= $1) OR (status = 'running' AND lease_until < $1))
-		ORDER BY run_at LIMIT $3` + lock
+		ORDER BY run_at LIMIT $3` + s.skipLocked()
+}
+
+// skipLocked ends a selection of job rows to update or delete: on
+// PostgreSQL it locks them and passes over rows another node holds, so that
+// nodes working the queue at once do not wait for each other; SQLite has
+// one writer and no row locks.
+func (s *Store) skipLocked() string {
+	if s.dialect == Postgres {
+		return " FOR UPDATE SKIP LOCKED"
+	}
+	return ""
 }
 
 // ExtendLease keeps a long job claimed by this worker.
@@ -253,13 +260,9 @@ func scanJobs(rows *sql.Rows) ([]Job, error) {
 // keeps a deleted row's entry until VACUUM: without it every batch would
 // walk again over every entry the earlier batches of the run deleted.
 func (s *Store) pruneJobsSQL() string {
-	lock := ""
-	if s.dialect == Postgres {
-		lock = " FOR UPDATE SKIP LOCKED"
-	}
 	return `DELETE FROM jobs WHERE id IN (SELECT id FROM jobs
 		WHERE id > $4 AND id < $1 AND status IN ('succeeded', 'failed') AND updated_at < $2
-		ORDER BY id LIMIT $3` + lock + `) RETURNING id`
+		ORDER BY id LIMIT $3` + s.skipLocked() + `) RETURNING id`
 }
 
 // PruneJobs deletes up to limit finished jobs (succeeded or failed) last
