@@ -266,14 +266,7 @@ func TestPruneJobs(t *testing.T) {
 				t.Fatalf("insert %+v: %v %v", j, ok, err)
 			}
 		}
-		// Each batch in a transaction of its own, as PruneJobs asks.
-		prune := func(after string, limit int) (n int, last string, err error) {
-			err = s.Tx(ctx, func(tx store.Q) error {
-				n, last, err = s.PruneJobs(ctx, tx, cut, after, limit)
-				return err
-			})
-			return n, last, err
-		}
+		prune := func(after string, limit int) (int, string, error) { return s.PruneJobs(ctx, cut, after, limit) }
 		n, last, err := prune("", 1)
 		if err != nil || n != 1 || last != gone[0].ID {
 			t.Fatalf("first batch deleted %d up to %q, %v; want 1, %s", n, last, err, gone[0].ID)
@@ -546,12 +539,7 @@ func BenchmarkPruneJobs(b *testing.B) {
 				b.StartTimer()
 				total, after := 0, ""
 				for {
-					var n int
-					var last string
-					err := s.Tx(ctx, func(tx store.Q) (err error) {
-						n, last, err = s.PruneJobs(ctx, tx, cutoff, after, batch)
-						return err
-					})
+					n, last, err := s.PruneJobs(ctx, cutoff, after, batch)
 					if err != nil {
 						b.Fatal(err)
 					}

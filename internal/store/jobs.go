@@ -272,31 +272,37 @@ func (s *Store) pruneJobsSQL() string {
 // no one statement holds the writer long, each starting after the last id
 // of the one before ("" for the first).
 //
-// q is a transaction of the batch's own (Tx): on PostgreSQL it commits
-// without waiting for the WAL to reach the disk, which the flush dominated.
+// Unlike the other writes it takes no executor: a batch is a transaction of
+// its own, which on PostgreSQL commits without waiting for the WAL to reach
+// the disk (the flush dominated a batch), and no other write may share that.
 // A crash may undo the last batches of a run; the next run deletes them
-// again, and nothing else depends on a deletion.
-func (s *Store) PruneJobs(ctx context.Context, q Q, cutoff time.Time, after string, limit int) (n int, last string, err error) {
-	if s.dialect == Postgres {
-		if _, err := q.ExecContext(ctx, `SET LOCAL synchronous_commit = off`); err != nil {
-			return 0, "", fmt.Errorf("prune jobs: %w", err)
+// again, and nothing else depends on a deletion. On an error nothing is
+// deleted.
+func (s *Store) PruneJobs(ctx context.Context, cutoff time.Time, after string, limit int) (n int, last string, err error) {
+	err = s.Tx(ctx, func(tx Q) error {
+		n, last = 0, ""
+		if s.dialect == Postgres {
+			if _, err := tx.ExecContext(ctx, `SET LOCAL synchronous_commit = off`); err != nil {
+				return err
+			}
 		}
-	}
-	rows, err := q.QueryContext(ctx, s.pruneJobsSQL(), ids.JobIDFloor(cutoff), T(cutoff), limit, after)
+		rows, err := tx.QueryContext(ctx, s.pruneJobsSQL(), ids.JobIDFloor(cutoff), T(cutoff), limit, after)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				return err
+			}
+			n++
+			last = max(last, id)
+		}
+		return rows.Err()
+	})
 	if err != nil {
 		return 0, "", fmt.Errorf("prune jobs: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return n, last, fmt.Errorf("prune jobs: %w", err)
-		}
-		n++
-		last = max(last, id)
-	}
-	if err := rows.Err(); err != nil {
-		return n, last, fmt.Errorf("prune jobs: %w", err)
 	}
 	return n, last, nil
 }

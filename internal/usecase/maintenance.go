@@ -70,16 +70,7 @@ func (a *App) pruneJobs(ctx context.Context, cutoff time.Time, budget time.Durat
 	pruned, after := 0, ""
 	for {
 		batchStart := time.Now()
-		var n int
-		var last string
-		err := a.Store.Tx(ctx, func(tx store.Q) error {
-			var err error
-			n, last, err = a.Store.PruneJobs(ctx, tx, cutoff, after, pruneBatch)
-			return err
-		})
-		if err != nil {
-			n = 0 // rolled back
-		}
+		n, last, err := a.Store.PruneJobs(ctx, cutoff, after, pruneBatch)
 		pruned += n
 		switch {
 		case ctx.Err() != nil:
