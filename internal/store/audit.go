@@ -21,11 +21,15 @@ func (s *Store) AppendAudit(ctx context.Context, q Q, e audit.Event) (audit.Even
 		head, known = tx.heads[e.SpaceID]
 	}
 	if !known {
-		head = audit.Head{SpaceID: e.SpaceID}
-		if err := q.QueryRowContext(ctx, `SELECT seq, hash FROM audit_heads WHERE space_id = $1`+s.ForUpdate(), e.SpaceID).
-			Scan(&head.Seq, &head.Hash); err != nil {
-			return e, fmt.Errorf("audit head of space %d: %w", e.SpaceID, err)
+		var cached bool
+		if head, cached = tx.cachedHead(e.SpaceID); !cached {
+			head = audit.Head{SpaceID: e.SpaceID}
+			if err := q.QueryRowContext(ctx, `SELECT seq, hash FROM audit_heads WHERE space_id = $1`+s.ForUpdate(), e.SpaceID).
+				Scan(&head.Seq, &head.Hash); err != nil {
+				return e, fmt.Errorf("audit head of space %d: %w", e.SpaceID, err)
+			}
 		}
+		tx.noteBase(head)
 	}
 	e = audit.Next(head, e)
 	next := audit.Head{SpaceID: e.SpaceID, Seq: e.Seq, Hash: e.Hash}

@@ -507,32 +507,14 @@ func BenchmarkPruneJobs(b *testing.B) {
 			be := benchBackend(b, name)
 			ctx := context.Background()
 			s := be.Store
-			result := json.RawMessage(`{"type":"analysis.risk.result","riskScore":72,"band":"High","packVersion":"riskd-core@2026.11.2"}`)
-			args := json.RawMessage(`{"scenario":"dispute","textBytes":1024,"textSha256":"9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08","submittedBy":"tok_1"}`)
-			seed := func(at time.Time, n int) {
-				err := s.Tx(ctx, func(tx store.Q) error {
-					for i := range n {
-						jt := at.Add(time.Duration(i) * time.Microsecond)
-						j := store.Job{ID: ids.JobID(jt), SpaceID: 1, Type: "risk_assessment", Status: store.JobSucceeded, Args: args, Result: result,
-							MaxAttempts: 1, RunAt: jt, CreatedAt: jt, UpdatedAt: jt}
-						if _, err := s.InsertJob(ctx, tx, j); err != nil {
-							return err
-						}
-					}
-					return nil
-				})
-				if err != nil {
-					b.Fatal(err)
-				}
-			}
 			const old, batch = 100_000, 500
 			cutoff := t0.Add(time.Hour)
-			seed(cutoff.Add(time.Hour), 20_000)
+			seedFinishedJobs(b, s, cutoff.Add(time.Hour), 20_000)
 			batches := 0
 			b.ResetTimer()
 			for i := range b.N {
 				b.StopTimer()
-				seed(t0.Add(time.Duration(i)*time.Second), old)
+				seedFinishedJobs(b, s, t0.Add(time.Duration(i)*time.Second), old)
 				if s.Dialect() == store.Postgres {
 					storetest.MustExec(b, s.Writer(), `VACUUM (ANALYZE) jobs`)
 				}
@@ -558,4 +540,31 @@ func BenchmarkPruneJobs(b *testing.B) {
 			b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(batches), "ms/batch")
 		})
 	}
+}
+
+// seedFinishedJobs stores n finished inline risk jobs (with their args and
+// result) created a microsecond apart from at, in one transaction.
+func seedFinishedJobs(b *testing.B, s *store.Store, at time.Time, n int) {
+	ctx := context.Background()
+	err := s.Tx(ctx, func(tx store.Q) error {
+		for i := range n {
+			jt := at.Add(time.Duration(i) * time.Microsecond)
+			if _, err := s.InsertJob(ctx, tx, finishedJob(jt)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+}
+
+// finishedJob is an inline risk job as POST /api/v1/analysis/risk stores
+// it: finished when stored, without a unique key.
+func finishedJob(at time.Time) store.Job {
+	return store.Job{ID: ids.JobID(at), SpaceID: 1, Type: "risk_assessment", Status: store.JobSucceeded,
+		Args:        json.RawMessage(`{"scenario":"dispute","textBytes":1024,"textSha256":"9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08","submittedBy":"tok_1"}`),
+		Result:      json.RawMessage(`{"type":"analysis.risk.result","riskScore":72,"band":"High","packVersion":"riskd-core@2026.11.2"}`),
+		MaxAttempts: 1, RunAt: at, CreatedAt: at, UpdatedAt: at}
 }

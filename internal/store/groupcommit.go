@@ -122,13 +122,21 @@ func (s *Store) commitGroup(batch []*groupOp) {
 	savepoints := false
 	for groupFailures := 0; ; {
 		var fnFailed bool
-		err = s.tx(context.Background(), func(tx Q) error {
+		deferRows := s.dialect == Postgres && !savepoints
+		err = s.runTx(context.Background(), deferRows, func(tx *writeTx) error {
 			var err error
-			fnFailed, err = runGroup(txOf(tx), batch, savepoints, s.dialect == Postgres)
+			fnFailed, err = runGroup(tx, batch, savepoints, deferRows)
 			return err
 		})
 		if errors.Is(err, errMemberFailed) {
 			savepoints = true
+			continue
+		}
+		if errors.Is(err, errStaleHead) {
+			// The stale heads are read the locking way next time.
+			if groupFailures++; groupFailures == maxGroupAttempts {
+				break
+			}
 			continue
 		}
 		if err == nil || !retryable(err) {
@@ -178,7 +186,7 @@ var errMemberFailed = errors.New("a group member failed")
 func runGroup(tx *writeTx, batch []*groupOp, savepoints, deferRows bool) (fnFailed bool, err error) {
 	// The shared transaction's own statements never take a caller's context.
 	bg := context.Background()
-	if deferRows && !savepoints {
+	if deferRows {
 		tx.later = &laterRows{}
 		defer func() { tx.later = nil }()
 	}
@@ -224,7 +232,12 @@ func runGroup(tx *writeTx, batch []*groupOp, savepoints, deferRows bool) (fnFail
 	}
 	if later := tx.later; later != nil {
 		tx.later = nil // the inserts themselves run as usual
-		if err := later.insert(bg, tx); err != nil {
+		// Without a statement before it, the write runs on its own.
+		q := tx.pool
+		if tx.Tx != nil {
+			q = tx
+		}
+		if err := later.insert(bg, q, tx); err != nil {
 			if rowFault(err) {
 				return false, errMemberFailed
 			}

@@ -45,53 +45,94 @@ func deferEvent(tx *writeTx, e audit.Event) bool {
 	return true
 }
 
-// insert inserts the deferred rows, jobs first. Each column travels as one
-// array, so the statements are the same whatever the number of rows, and
-// prepared once.
-func (l *laterRows) insert(ctx context.Context, q Q) error {
-	if n := len(l.jobs); n > 0 {
-		var (
-			ids, types, statuses, args, results, codes, messages, runAt, created, updated = make([]string, n),
-				make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n),
-				make([]string, n), make([]string, n), make([]string, n), make([]string, n)
-			spaces                = make([]int64, n)
-			attempts, maxAttempts = make([]int32, n), make([]int32, n)
-		)
-		for i, j := range l.jobs {
-			ids[i], spaces[i], types[i], statuses[i], args[i] = j.ID, j.SpaceID, j.Type, j.Status, string(j.Args)
-			results[i], codes[i], messages[i] = string(j.Result), j.ErrorCode, j.ErrorMessage
-			attempts[i], maxAttempts[i] = int32(j.Attempts), int32(j.MaxAttempts)
-			runAt[i], created[i], updated[i] = T(j.RunAt), T(j.CreatedAt), T(j.UpdatedAt)
+// insert inserts the deferred rows and writes the audit chain heads t
+// advanced, in one statement on q: each statement is a round trip made by
+// the group loop, and on a busy machine a round trip waits about a
+// millisecond for the server process and the loop to be scheduled
+// (docs/benchmarks.md). A head is written only if its row still holds the
+// head t's events were chained from (t.base), and the rows only if every
+// head was: otherwise nothing is written, the heads that came from the
+// store's cache are marked stale and insert returns errStaleHead. Each
+// column travels as one array, so the statement is the same whatever the
+// number of rows, and prepared once.
+func (l *laterRows) insert(ctx context.Context, q Q, t *writeTx) error {
+	if len(l.jobs) == 0 && len(l.events) == 0 {
+		return nil
+	}
+	n := len(l.jobs)
+	var (
+		ids, types, statuses, args, results, codes, messages, runAt, created, updated = make([]string, n),
+			make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n),
+			make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+		spaces                = make([]int64, n)
+		attempts, maxAttempts = make([]int32, n), make([]int32, n)
+	)
+	for i, j := range l.jobs {
+		ids[i], spaces[i], types[i], statuses[i], args[i] = j.ID, j.SpaceID, j.Type, j.Status, string(j.Args)
+		results[i], codes[i], messages[i] = string(j.Result), j.ErrorCode, j.ErrorMessage
+		attempts[i], maxAttempts[i] = int32(j.Attempts), int32(j.MaxAttempts)
+		runAt[i], created[i], updated[i] = T(j.RunAt), T(j.CreatedAt), T(j.UpdatedAt)
+	}
+	m := len(l.events)
+	var (
+		eSpaces, seqs                                                      = make([]int64, m), make([]int64, m)
+		actors, actions, rtypes, rids, at, stateHashes, prevHashes, hashes = make([]string, m), make([]string, m),
+			make([]string, m), make([]string, m), make([]string, m), make([]string, m), make([]string, m), make([]string, m)
+	)
+	for i, e := range l.events {
+		eSpaces[i], seqs[i], actors[i], actions[i], rtypes[i], rids[i] = e.SpaceID, e.Seq, e.ActorID, e.Action, e.ResourceType, e.ResourceID
+		at[i], stateHashes[i], prevHashes[i], hashes[i] = T(e.At), e.StateHash, e.PrevHash, e.Hash
+	}
+	k := len(t.heads)
+	hSpaces, hSeqs, hHashes, hOldSeqs, hOldHashes := make([]int64, 0, k), make([]int64, 0, k), make([]string, 0, k),
+		make([]int64, 0, k), make([]string, 0, k)
+	for id, h := range t.heads {
+		base, ok := t.base[id]
+		if !ok {
+			return fmt.Errorf("audit head of space %d advanced without a base", id)
 		}
-		// An empty result or error is NULL, as InsertJob writes it: a
-		// result is JSON, never empty.
-		if _, err := q.ExecContext(ctx, `INSERT INTO jobs (`+jobColumns+`)
+		hSpaces, hSeqs, hHashes = append(hSpaces, id), append(hSeqs, h.Seq), append(hHashes, h.Hash)
+		hOldSeqs, hOldHashes = append(hOldSeqs, base.Seq), append(hOldHashes, base.Hash)
+	}
+	// An empty result or error is NULL, as InsertJob writes it: a result
+	// is JSON, never empty. Events go in chain order: unnest yields its
+	// rows in array order. Both inserts read ok, so the head update runs
+	// first.
+	var written bool
+	err := q.QueryRowContext(ctx, `WITH advanced AS (
+			UPDATE audit_heads h SET seq = u.seq, hash = u.hash
+			FROM unnest($24::bigint[], $25::bigint[], $26::text[], $27::bigint[], $28::text[]) AS u (space_id, seq, hash, old_seq, old_hash)
+			WHERE h.space_id = u.space_id AND h.seq = u.old_seq AND h.hash = u.old_hash
+			RETURNING 1
+		), ok AS (
+			SELECT count(*) = cardinality($24::bigint[]) AS ok FROM advanced
+		), j AS (
+			INSERT INTO jobs (`+jobColumns+`)
 			SELECT id, space_id, type, status, args, NULLIF(result, ''), NULLIF(error_code, ''), NULLIF(error_message, ''),
 				attempts, max_attempts, run_at, NULL, NULL, created_at, updated_at
 			FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
 				$9::integer[], $10::integer[], $11::text[], $12::text[], $13::text[])
-				AS u (id, space_id, type, status, args, result, error_code, error_message, attempts, max_attempts, run_at, created_at, updated_at)`,
-			ids, spaces, types, statuses, args, results, codes, messages, attempts, maxAttempts, runAt, created, updated); err != nil {
-			return fmt.Errorf("insert %d jobs: %w", n, err)
-		}
-	}
-	if n := len(l.events); n > 0 {
-		var (
-			spaces, seqs                                                       = make([]int64, n), make([]int64, n)
-			actors, actions, rtypes, rids, at, stateHashes, prevHashes, hashes = make([]string, n), make([]string, n),
-				make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+				AS u (id, space_id, type, status, args, result, error_code, error_message, attempts, max_attempts, run_at, created_at, updated_at)
+			WHERE (SELECT ok FROM ok)
+		), e AS (
+			INSERT INTO audit_events (`+auditInsertColumns+`)
+			SELECT * FROM unnest($14::bigint[], $15::bigint[], $16::text[], $17::text[], $18::text[], $19::text[], $20::text[],
+				$21::text[], $22::text[], $23::text[])
+			WHERE (SELECT ok FROM ok)
 		)
-		for i, e := range l.events {
-			spaces[i], seqs[i], actors[i], actions[i], rtypes[i], rids[i] = e.SpaceID, e.Seq, e.ActorID, e.Action, e.ResourceType, e.ResourceID
-			at[i], stateHashes[i], prevHashes[i], hashes[i] = T(e.At), e.StateHash, e.PrevHash, e.Hash
-		}
-		// In chain order: unnest yields its rows in array order.
-		if _, err := q.ExecContext(ctx, `INSERT INTO audit_events (`+auditInsertColumns+`)
-			SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
-				$8::text[], $9::text[], $10::text[])`,
-			spaces, seqs, actors, actions, rtypes, rids, at, stateHashes, prevHashes, hashes); err != nil {
-			return fmt.Errorf("insert %d audit events: %w", n, err)
-		}
+		SELECT ok FROM ok`,
+		ids, spaces, types, statuses, args, results, codes, messages, attempts, maxAttempts, runAt, created, updated,
+		eSpaces, seqs, actors, actions, rtypes, rids, at, stateHashes, prevHashes, hashes,
+		hSpaces, hSeqs, hHashes, hOldSeqs, hOldHashes).Scan(&written)
+	if err != nil {
+		return fmt.Errorf("insert %d jobs and %d audit events: %w", n, m, err)
 	}
+	if !written {
+		if t.cache != nil {
+			t.cache.stale(t.fromCache)
+		}
+		return errStaleHead
+	}
+	t.headsWritten = true
 	return nil
 }

@@ -57,6 +57,7 @@ type Store struct {
 	migErr  error
 
 	groupState
+	heads headCache // PostgreSQL only
 }
 
 // Options tune Open.
@@ -196,28 +197,51 @@ func (s *Store) Tx(ctx context.Context, fn func(tx Q) error) error {
 	}
 }
 
-func (s *Store) tx(ctx context.Context, fn func(tx Q) error) (err error) {
-	tx, err := s.w.BeginTx(ctx, nil)
-	if err != nil {
+func (s *Store) tx(ctx context.Context, fn func(tx Q) error) error {
+	return s.runTx(ctx, false, func(tx *writeTx) error { return fn(tx) })
+}
+
+// runTx runs fn in a write transaction. A lazy one (a PostgreSQL group run
+// that defers rows) begins only when fn makes a statement in it: otherwise
+// fn's deferred write ran alone on the pool and there is nothing to commit.
+// On PostgreSQL the heads it advanced are remembered once committed (see
+// headCache).
+func (s *Store) runTx(ctx context.Context, lazy bool, fn func(tx *writeTx) error) (err error) {
+	wt := s.newWriteTx(nil)
+	if lazy {
+		wt.begin = func() (*sql.Tx, error) { return s.w.BeginTx(ctx, nil) }
+		wt.pool, wt.cache = s.w, &s.heads
+	} else if wt.Tx, err = s.w.BeginTx(ctx, nil); err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
 	defer func() {
 		if p := recover(); p != nil {
-			_ = tx.Rollback()
+			if wt.Tx != nil {
+				_ = wt.Tx.Rollback()
+			}
 			panic(p)
 		}
 	}()
-	wt := s.newWriteTx(tx)
 	if err := fn(wt); err != nil {
-		_ = tx.Rollback()
+		if wt.Tx != nil {
+			_ = wt.Tx.Rollback()
+		}
+		if wt.beginErr != nil {
+			return fmt.Errorf("begin: %w", wt.beginErr)
+		}
 		return err
 	}
-	if err := wt.flushHeads(context.WithoutCancel(ctx)); err != nil {
-		_ = tx.Rollback()
-		return fmt.Errorf("advance audit heads: %w", err)
+	if wt.Tx != nil {
+		if err := wt.flushHeads(context.WithoutCancel(ctx)); err != nil {
+			_ = wt.Tx.Rollback()
+			return fmt.Errorf("advance audit heads: %w", err)
+		}
+		if err := wt.Tx.Commit(); err != nil {
+			return fmt.Errorf("commit: %w", err)
+		}
 	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
+	if s.dialect == Postgres {
+		s.heads.put(wt.heads)
 	}
 	return nil
 }
