@@ -13,7 +13,10 @@ import (
 // reads the head once and writes it back once, before its commit (writeTx).
 // In a PostgreSQL group run without savepoints the event is inserted at the
 // end of the run (laterRows), and the returned event's ID is 0: callers
-// must not rely on it inside GroupTx.
+// must not rely on it inside GroupTx. Such a run chains from the head the
+// node remembers, when it does, instead of reading it: the run's last
+// statement writes the head only if the row still holds that one, locking
+// it then (see headCache).
 func (s *Store) AppendAudit(ctx context.Context, q Q, e audit.Event) (audit.Event, error) {
 	tx := txOf(q)
 	head, known := audit.Head{}, false

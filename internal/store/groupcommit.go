@@ -23,7 +23,9 @@ import (
 // On SQLite there is one writer, so sharing the fsync is the whole gain. On
 // PostgreSQL every write that is audited also locks its space's audit chain
 // head until commit, so writes of one space commit one at a time; sharing
-// the transaction lets one lock and one fsync serve a whole group.
+// the transaction lets one lock and one fsync serve a whole group, and a
+// group whose members only add deferred rows (see below) needs neither a
+// locking read nor a transaction of its own (see headCache).
 //
 // As with Tx, fn may run more than once: when another member fails, and on
 // PostgreSQL when a serialization failure or deadlock, in fn or at commit,
@@ -120,7 +122,7 @@ func (s *Store) commitGroup(batch []*groupOp) {
 	// an inline job's). The first member that fails makes the group start
 	// over with them.
 	savepoints := false
-	for groupFailures := 0; ; {
+	for groupFailures, staleRuns := 0, 0; ; {
 		var fnFailed bool
 		deferRows := s.dialect == Postgres && !savepoints
 		err = s.runTx(context.Background(), deferRows, func(tx *writeTx) error {
@@ -133,8 +135,10 @@ func (s *Store) commitGroup(batch []*groupOp) {
 			continue
 		}
 		if errors.Is(err, errStaleHead) {
-			// The stale heads are read the locking way next time.
-			if groupFailures++; groupFailures == maxGroupAttempts {
+			// The stale heads are read the locking way next time, which
+			// cannot find them stale: the bound is a safeguard.
+			if staleRuns++; staleRuns == maxGroupAttempts {
+				err = fmt.Errorf("group commit: %w", err)
 				break
 			}
 			continue
@@ -232,10 +236,17 @@ func runGroup(tx *writeTx, batch []*groupOp, savepoints, deferRows bool) (fnFail
 	}
 	if later := tx.later; later != nil {
 		tx.later = nil // the inserts themselves run as usual
-		// Without a statement before it, the write runs on its own.
-		q := tx.pool
-		if tx.Tx != nil {
-			q = tx
+		// Without a statement before it, the write runs on its own, but
+		// only if it writes at most one head: when it finds one of
+		// several stale, the others it wrote must be rolled back.
+		var q Q = tx
+		if tx.Tx == nil && len(tx.heads) <= 1 {
+			q = tx.pool
+		}
+		if tx.beginErr != nil {
+			// A member's statement failed to begin and the member
+			// went on: its writes are not in the transaction.
+			return false, fmt.Errorf("begin: %w", tx.beginErr)
 		}
 		if err := later.insert(bg, q, tx); err != nil {
 			if rowFault(err) {

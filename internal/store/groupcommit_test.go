@@ -348,12 +348,15 @@ func BenchmarkGroupInlineJobs(b *testing.B) {
 	}
 }
 
-// On PostgreSQL a group run whose members only add deferred rows chains
-// its events from the head the node remembers and writes everything with
-// one statement, without a transaction; a member that makes a statement
-// gets one. When another node has advanced the chain meanwhile, the run
-// writes nothing, and GroupTx makes it again the locking way: the chain
-// stays whole and nothing is lost or written twice.
+// On PostgreSQL a group run whose members only add deferred rows of one
+// space chains its events from the head the node remembers and writes
+// everything with one statement, without a transaction; a member that
+// makes a statement, or a run that writes several spaces' heads, gets one.
+// When another node has advanced a chain meanwhile (committed before, or
+// committing while the run waits for the head's lock), the run writes
+// nothing, not even the heads that were still current, and GroupTx makes
+// it again the locking way: the chains stay whole and nothing is lost or
+// written twice.
 func TestGroupRunWithoutTransaction(t *testing.T) {
 	b := storetest.Postgres(t)
 	ctx := context.Background()
@@ -364,19 +367,29 @@ func TestGroupRunWithoutTransaction(t *testing.T) {
 	}
 	defer other.Close()
 	at := time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)
+	var spaces []int64
+	for _, slug := range []string{"two", "three"} {
+		sp, err := a.CreateSpace(ctx, a.Writer(), slug, at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		spaces = append(spaces, sp.ID)
+	}
 	n := 0
-	submit := func(s *store.Store) func(store.Q) error {
+	submitIn := func(s *store.Store, space int64) func(store.Q) error {
 		n++
 		j := finishedJob(at.Add(time.Duration(n) * time.Millisecond))
+		j.SpaceID = space
 		return func(tx store.Q) error {
 			if _, err := s.InsertJob(ctx, tx, j); err != nil {
 				return err
 			}
-			_, err := s.AppendAudit(ctx, tx, audit.Event{SpaceID: 1, ActorID: "tok_1", Action: "analysis.risk",
+			_, err := s.AppendAudit(ctx, tx, audit.Event{SpaceID: space, ActorID: "tok_1", Action: "analysis.risk",
 				ResourceType: "job", ResourceID: j.ID, At: at, StateHash: "h"})
 			return err
 		}
 	}
+	submit := func(s *store.Store) func(store.Q) error { return submitIn(s, 1) }
 	run := func(s *store.Store, fns ...func(store.Q) error) bool {
 		t.Helper()
 		began, err := s.GroupRun(ctx, fns...)
@@ -384,6 +397,13 @@ func TestGroupRunWithoutTransaction(t *testing.T) {
 			t.Fatal(err)
 		}
 		return began
+	}
+	head := func(space int64) (seq int64) {
+		t.Helper()
+		if err := a.Reader().QueryRowContext(ctx, `SELECT seq FROM audit_heads WHERE space_id = $1`, space).Scan(&seq); err != nil {
+			t.Fatal(err)
+		}
+		return seq
 	}
 	// Nothing remembered yet: the head is read and locked in a transaction.
 	if a.RemembersHead(1) || !run(a, submit(a), submit(a)) {
@@ -399,18 +419,54 @@ func TestGroupRunWithoutTransaction(t *testing.T) {
 	if !run(a, submit(a), func(tx store.Q) error { return tx.QueryRowContext(ctx, `SELECT 1`).Scan(&one) }) {
 		t.Fatal("a member's statement ran outside a transaction")
 	}
-	// Another node advances the chain: this node's remembered head is
-	// stale, and a run from it writes nothing.
-	if err := other.Tx(ctx, submit(other)); err != nil {
+	// Another node holds the head's lock while this node's run writes
+	// from its remembered head, then commits an event: the run, which
+	// waited for the lock, finds the head changed and writes nothing.
+	locked, release, held := make(chan struct{}), make(chan struct{}), make(chan error, 1)
+	go func() {
+		held <- other.Tx(ctx, func(tx store.Q) error {
+			if err := submit(other)(tx); err != nil {
+				return err
+			}
+			close(locked)
+			<-release
+			return nil
+		})
+	}()
+	<-locked
+	raced := make(chan error, 1)
+	go func() {
+		_, err := a.GroupRun(ctx, submit(a))
+		raced <- err
+	}()
+	time.Sleep(200 * time.Millisecond) // the run waits for the lock
+	close(release)
+	if err := <-held; err != nil {
 		t.Fatal(err)
 	}
-	if _, err := a.GroupRun(ctx, submit(a)); !errors.Is(err, store.ErrStaleHead) {
-		t.Fatalf("a run from a stale head: %v, want ErrStaleHead", err)
+	if err := <-raced; !errors.Is(err, store.ErrStaleHead) {
+		t.Fatalf("a run from a head changed while it waited: %v, want ErrStaleHead", err)
 	}
 	if a.RemembersHead(1) {
 		t.Fatal("a stale head is still used")
 	}
-	// GroupTx makes the run again the locking way, on both nodes at once.
+	// A run writing two spaces' heads, one of them stale: the other's
+	// head stays where it was.
+	if !run(a, submitIn(a, spaces[0]), submitIn(a, spaces[1])) {
+		t.Fatal("the first run in spaces two and three did without reading their heads")
+	}
+	if err := other.Tx(ctx, submitIn(other, spaces[1])); err != nil {
+		t.Fatal(err)
+	}
+	before := head(spaces[0])
+	if _, err := a.GroupRun(ctx, submitIn(a, spaces[0]), submitIn(a, spaces[1])); !errors.Is(err, store.ErrStaleHead) {
+		t.Fatalf("a run with one stale head of two: %v, want ErrStaleHead", err)
+	}
+	if after := head(spaces[0]); after != before {
+		t.Fatalf("space two's head moved from %d to %d in a run that wrote nothing", before, after)
+	}
+	// GroupTx on both nodes at once; each node's first groups may find
+	// their remembered heads stale and run again.
 	var fns [2][40]func(store.Q) error
 	for i := range 40 {
 		fns[0][i], fns[1][i] = submit(a), submit(other)
@@ -426,10 +482,11 @@ func TestGroupRunWithoutTransaction(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	// 2 + 3 + 1 + 1 + 80 events; the stale run's event is not among them.
-	const want = 87
+	// Space 1: 2 + 3 + 1 + 1 + 80; spaces two and three: 2 + 1. The
+	// stale runs' events are not among them.
+	const want = 87 + 3
 	if checked, err := a.VerifyAudit(ctx, a.Reader()); err != nil || checked != want {
-		t.Fatalf("audit chain: %d events, %v; want %d", checked, err, want)
+		t.Fatalf("audit chains: %d events, %v; want %d", checked, err, want)
 	}
 	var jobs, events int
 	if err := a.Reader().QueryRowContext(ctx, `SELECT (SELECT count(*) FROM jobs), (SELECT count(*) FROM audit_events)`).Scan(&jobs, &events); err != nil {

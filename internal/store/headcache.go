@@ -12,18 +12,21 @@ import (
 // node last committed it. A group run (GroupTx) chains its events from the
 // remembered head instead of reading and locking the row first, and writes
 // the new head only if the row still holds the one it chained from (see
-// laterRows.insert). A run in which every member only adds deferred rows
-// then needs no transaction at all: its one statement is atomic, so it runs
-// on its own, one round trip instead of four (BEGIN, the locking read, the
-// write, COMMIT), which on a busy machine each waited about a millisecond
-// for the server process and the group loop to be scheduled
-// (docs/benchmarks.md).
+// laterRows.insert). A run in which every member only adds deferred rows of
+// one space then needs no transaction at all: its one statement is atomic,
+// so it runs on its own, one round trip instead of the four it took with
+// the deferred writes already in one statement (BEGIN, the locking read,
+// the write, COMMIT; six before that), each of which waited about a
+// millisecond on a busy machine for the server process and the group loop
+// to be scheduled (docs/benchmarks.md).
 //
-// When another node or transaction advanced the head meanwhile, the write
-// changes nothing (errStaleHead) and the run is made again the locking way.
-// A space whose head was found stale is read the locking way for a while
-// (staleFor): with several nodes writing one space, most remembered heads
-// would be stale, and each miss costs a round trip.
+// When another node or transaction advanced a head meanwhile, the run
+// writes nothing (errStaleHead; a run that writes several spaces' heads
+// runs in a transaction, which is rolled back) and is made again the
+// locking way. Every space whose head the run took from here is then read
+// the locking way for a while (staleFor): with several nodes writing one
+// space, most remembered heads would be stale, and each miss costs a round
+// trip.
 type headCache struct {
 	mu    sync.Mutex
 	heads map[int64]cachedHead

@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 
 	"github.com/riskd/riskd/internal/audit"
 )
@@ -51,10 +53,12 @@ func deferEvent(tx *writeTx, e audit.Event) bool {
 // millisecond for the server process and the loop to be scheduled
 // (docs/benchmarks.md). A head is written only if its row still holds the
 // head t's events were chained from (t.base), and the rows only if every
-// head was: otherwise nothing is written, the heads that came from the
-// store's cache are marked stale and insert returns errStaleHead. Each
-// column travels as one array, so the statement is the same whatever the
-// number of rows, and prepared once.
+// head was: otherwise the heads that came from the store's cache are marked
+// stale and insert returns errStaleHead, on which the caller rolls back.
+// With one head nothing was written then; with several, some may have
+// been, so q must be a transaction (see runGroup). Each column travels as
+// one array, so the statement is the same whatever the number of rows, and
+// prepared once.
 func (l *laterRows) insert(ctx context.Context, q Q, t *writeTx) error {
 	if len(l.jobs) == 0 && len(l.events) == 0 {
 		return nil
@@ -83,16 +87,18 @@ func (l *laterRows) insert(ctx context.Context, q Q, t *writeTx) error {
 		eSpaces[i], seqs[i], actors[i], actions[i], rtypes[i], rids[i] = e.SpaceID, e.Seq, e.ActorID, e.Action, e.ResourceType, e.ResourceID
 		at[i], stateHashes[i], prevHashes[i], hashes[i] = T(e.At), e.StateHash, e.PrevHash, e.Hash
 	}
-	k := len(t.heads)
-	hSpaces, hSeqs, hHashes, hOldSeqs, hOldHashes := make([]int64, 0, k), make([]int64, 0, k), make([]string, 0, k),
-		make([]int64, 0, k), make([]string, 0, k)
-	for id, h := range t.heads {
+	// In space order, so that statements of several nodes lock the heads
+	// in one order.
+	hSpaces := slices.Sorted(maps.Keys(t.heads))
+	k := len(hSpaces)
+	hSeqs, hHashes, hOldSeqs, hOldHashes := make([]int64, k), make([]string, k), make([]int64, k), make([]string, k)
+	for i, id := range hSpaces {
 		base, ok := t.base[id]
 		if !ok {
 			return fmt.Errorf("audit head of space %d advanced without a base", id)
 		}
-		hSpaces, hSeqs, hHashes = append(hSpaces, id), append(hSeqs, h.Seq), append(hHashes, h.Hash)
-		hOldSeqs, hOldHashes = append(hOldSeqs, base.Seq), append(hOldHashes, base.Hash)
+		h := t.heads[id]
+		hSeqs[i], hHashes[i], hOldSeqs[i], hOldHashes[i] = h.Seq, h.Hash, base.Seq, base.Hash
 	}
 	// An empty result or error is NULL, as InsertJob writes it: a result
 	// is JSON, never empty. Events go in chain order: unnest yields its

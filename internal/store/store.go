@@ -231,6 +231,13 @@ func (s *Store) runTx(ctx context.Context, lazy bool, fn func(tx *writeTx) error
 		}
 		return err
 	}
+	if wt.beginErr != nil {
+		// fn went on after a statement failed to begin.
+		if wt.Tx != nil {
+			_ = wt.Tx.Rollback()
+		}
+		return fmt.Errorf("begin: %w", wt.beginErr)
+	}
 	if wt.Tx != nil {
 		if err := wt.flushHeads(context.WithoutCancel(ctx)); err != nil {
 			_ = wt.Tx.Rollback()

@@ -18,7 +18,8 @@ import (
 //     few statements hundreds of times). Query calls stay unprepared (see
 //     stmtCache).
 //   - The audit chain heads this transaction has advanced. AppendAudit reads
-//     a space's head once (locking it on PostgreSQL) and writes it back once,
+//     a space's head once (locking it on PostgreSQL; a group run that defers
+//     rows may take it from headCache instead) and writes it back once,
 //     before the commit, instead of a read and a write per event.
 //   - On PostgreSQL, in a group run without savepoints, the jobs (without a
 //     unique key) and audit events its functions add: they are inserted
