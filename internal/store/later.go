@@ -111,7 +111,7 @@ func (l *laterRows) insert(ctx context.Context, q Q, t *writeTx) error {
 			WHERE h.space_id = u.space_id AND h.seq = u.old_seq AND h.hash = u.old_hash
 			RETURNING 1
 		), ok AS (
-			SELECT count(*) = cardinality($24::bigint[]) AS ok FROM advanced
+			SELECT count(*) = coalesce(cardinality($24::bigint[]), 0) AS ok FROM advanced
 		), j AS (
 			INSERT INTO jobs (`+jobColumns+`)
 			SELECT id, space_id, type, status, args, NULLIF(result, ''), NULLIF(error_code, ''), NULLIF(error_message, ''),
