@@ -482,9 +482,28 @@ func TestGroupRunWithoutTransaction(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	// Space 1: 2 + 3 + 1 + 1 + 80; spaces two and three: 2 + 1. The
+	// Once its avoidance has passed, this node uses its remembered head
+	// again; another node advances the chain, and GroupTx finds the head
+	// stale and makes the group again the locking way.
+	time.Sleep(1100 * time.Millisecond)
+	if err := a.Tx(ctx, submit(a)); err != nil {
+		t.Fatal(err)
+	}
+	if !a.RemembersHead(1) {
+		t.Fatal("the head is not remembered after its avoidance")
+	}
+	if err := other.Tx(ctx, submit(other)); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.GroupTx(ctx, submit(a)); err != nil {
+		t.Fatal(err)
+	}
+	if a.RemembersHead(1) {
+		t.Fatal("GroupTx did not find the remembered head stale")
+	}
+	// Space 1: 2 + 3 + 1 + 1 + 80 + 3; spaces two and three: 2 + 1. The
 	// stale runs' events are not among them.
-	const want = 87 + 3
+	const want = 90 + 3
 	if checked, err := a.VerifyAudit(ctx, a.Reader()); err != nil || checked != want {
 		t.Fatalf("audit chains: %d events, %v; want %d", checked, err, want)
 	}

@@ -87,8 +87,9 @@ func (l *laterRows) insert(ctx context.Context, q Q, t *writeTx) error {
 		eSpaces[i], seqs[i], actors[i], actions[i], rtypes[i], rids[i] = e.SpaceID, e.Seq, e.ActorID, e.Action, e.ResourceType, e.ResourceID
 		at[i], stateHashes[i], prevHashes[i], hashes[i] = T(e.At), e.StateHash, e.PrevHash, e.Hash
 	}
-	// In space order, so that statements of several nodes lock the heads
-	// in one order.
+	// In space order, so that the same group gives the same arrays. (The
+	// order in which the UPDATE locks the rows is the planner's: two
+	// nodes' multi-space groups may deadlock, which retries the group.)
 	hSpaces := slices.Sorted(maps.Keys(t.heads))
 	k := len(hSpaces)
 	hSeqs, hHashes, hOldSeqs, hOldHashes := make([]int64, k), make([]string, k), make([]int64, k), make([]string, k)
