@@ -236,17 +236,17 @@ func runGroup(tx *writeTx, batch []*groupOp, savepoints, deferRows bool) (fnFail
 	}
 	if later := tx.later; later != nil {
 		tx.later = nil // the inserts themselves run as usual
+		if tx.beginErr != nil {
+			// A member's statement failed to begin and the member
+			// went on: its writes are not in the transaction.
+			return false, fmt.Errorf("begin: %w", tx.beginErr)
+		}
 		// Without a statement before it, the write runs on its own, but
 		// only if it writes at most one head: when it finds one of
 		// several stale, the others it wrote must be rolled back.
 		var q Q = tx
 		if tx.Tx == nil && len(tx.heads) <= 1 {
 			q = tx.pool
-		}
-		if tx.beginErr != nil {
-			// A member's statement failed to begin and the member
-			// went on: its writes are not in the transaction.
-			return false, fmt.Errorf("begin: %w", tx.beginErr)
 		}
 		if err := later.insert(bg, q, tx); err != nil {
 			if rowFault(err) {

@@ -222,21 +222,16 @@ func (s *Store) runTx(ctx context.Context, lazy bool, fn func(tx *writeTx) error
 			panic(p)
 		}
 	}()
-	if err := fn(wt); err != nil {
+	err = fn(wt)
+	if wt.beginErr != nil {
+		// A statement failed to begin, whether or not fn went on.
+		err = fmt.Errorf("begin: %w", wt.beginErr)
+	}
+	if err != nil {
 		if wt.Tx != nil {
 			_ = wt.Tx.Rollback()
-		}
-		if wt.beginErr != nil {
-			return fmt.Errorf("begin: %w", wt.beginErr)
 		}
 		return err
-	}
-	if wt.beginErr != nil {
-		// fn went on after a statement failed to begin.
-		if wt.Tx != nil {
-			_ = wt.Tx.Rollback()
-		}
-		return fmt.Errorf("begin: %w", wt.beginErr)
 	}
 	if wt.Tx != nil {
 		if err := wt.flushHeads(context.WithoutCancel(ctx)); err != nil {
