@@ -508,9 +508,12 @@ func (s *Store) InsertCustomerAssessments(ctx context.Context, q Q, spaceID int6
 		})
 	}
 	wg.Wait()
+	if s.dialect == Postgres {
+		return insertAssessmentsPG(ctx, q, spaceID, list, risks)
+	}
 	for len(list) > 0 {
 		n := min(len(list), assessmentChunk)
-		if s.dialect == SQLite && n < assessmentChunk {
+		if n < assessmentChunk {
 			// Two statement shapes only, whole chunks and single rows,
 			// so the writer keeps both prepared (writeTx).
 			n = 1
@@ -523,11 +526,107 @@ func (s *Store) InsertCustomerAssessments(ctx context.Context, q Q, spaceID int6
 	return nil
 }
 
-// assessmentChunk is how many assessments one statement inserts: 50 rows
-// of 17 parameters, under both databases' limits. A re-scoring batch is a
-// few chunks, each a prepared statement run again: a statement of 50 rows
-// is as long to parse as to run.
+// assessmentChunk is how many assessments one SQLite statement inserts: 50
+// rows of 17 parameters, under its limit. A re-scoring batch is a few
+// chunks, each a prepared statement run again: a statement of 50 rows is as
+// long to parse as to run.
 const assessmentChunk = 50
+
+// insertAssessmentsPG stores a whole batch on PostgreSQL in one statement of
+// arrays, one round trip whatever its size: it updates the customers'
+// summaries and inserts an assessment for each customer it updated, so an
+// assessment never exists without its customer (no foreign key checks it
+// row by row: see migration 00012). A missing customer is reported as not
+// found; like every failed write, the caller's transaction is then rolled
+// back.
+func insertAssessmentsPG(ctx context.Context, q Q, spaceID int64, list []*CustomerAssessment, risks [][]byte) error {
+	n := len(list)
+	var (
+		customers, createdBy, updatedBy         = make([]int64, n), make([]string, n), make([]string, n)
+		revisions, versions                     = make([]int32, n), make([]int32, n)
+		scores                                  = make([]float64, n)
+		ratings, overrides, effective, statuses = make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+		approvals, reviews, created, updated    = make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+		createdNames, updatedNames, stored      = make([]string, n), make([]string, n), make([]string, n)
+		ts                                      timeStrings // a batch's times repeat: format each once
+	)
+	for i, a := range list {
+		approval, err := approvalJSON(a.Approval)
+		if err != nil {
+			return err
+		}
+		if approval != nil {
+			approvals[i] = approval.(string)
+		}
+		if a.OverrideRiskRating != nil {
+			overrides[i] = string(*a.OverrideRiskRating)
+		}
+		customers[i], revisions[i], versions[i] = a.CustomerID, int32(a.CustomerRevision), int32(a.Risk.MethodologyVersion)
+		scores[i], ratings[i], effective[i], statuses[i] = float64(a.Risk.RiskScore), string(a.Risk.RiskRating), string(a.EffectiveRating()), string(a.ApprovalStatus)
+		reviews[i], created[i], updated[i] = ts.T(a.NextReviewAt), ts.T(a.CreatedAt), ts.T(a.UpdatedAt)
+		createdBy[i], createdNames[i], updatedBy[i], updatedNames[i] = a.CreatedBy.ID, a.CreatedBy.Name, a.UpdatedBy.ID, a.UpdatedBy.Name
+		stored[i] = string(risks[i])
+		a.ID = 0 // set again from what the statement returns
+	}
+	// Ratings, decisions and approvals are never empty strings, so an
+	// empty one stands for NULL. The summary update leaves next_review_at,
+	// the only indexed column it writes, as it was unless the date moved:
+	// with room on the page (fillfactor) the row is then rewritten in
+	// place, without new index entries.
+	rows, err := q.QueryContext(ctx, `WITH v AS (
+			SELECT * FROM unnest($2::bigint[], $3::integer[], $4::integer[], $5::double precision[], $6::text[], $7::text[],
+				$8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[],
+				$17::text[], $18::text[])
+				AS v (customer_id, customer_revision, methodology_version, risk_score, risk_rating, override_risk_rating,
+					approval_status, approval, next_review_at, created_at, updated_at, created_by, created_by_name,
+					updated_by, updated_by_name, risk, effective_rating)
+		), summaries AS (
+			UPDATE customers c SET rating = v.effective_rating, approval_status = v.approval_status,
+				methodology_version = v.methodology_version, next_review_at = v.next_review_at
+			FROM v WHERE c.space_id = $1 AND c.id = v.customer_id
+			RETURNING c.id
+		), inserted AS (
+			INSERT INTO customer_assessments (`+assessmentInsertColumns+`)
+			SELECT $1, v.customer_id, v.customer_revision, v.methodology_version, v.risk_score, v.risk_rating,
+				NULLIF(v.override_risk_rating, ''), v.approval_status, NULLIF(v.approval, ''), v.next_review_at,
+				v.created_at, v.updated_at, v.created_by, v.created_by_name, v.updated_by, v.updated_by_name, v.risk
+			FROM v JOIN summaries s ON s.id = v.customer_id
+			RETURNING id, customer_id
+		)
+		SELECT id, customer_id FROM inserted`,
+		spaceID, customers, revisions, versions, scores, ratings, overrides, statuses, approvals, reviews, created, updated,
+		createdBy, createdNames, updatedBy, updatedNames, stored, effective)
+	if err != nil {
+		return fmt.Errorf("insert customer assessments: %w", err)
+	}
+	defer rows.Close()
+	byCustomer := make(map[int64]*CustomerAssessment, n)
+	for _, a := range list {
+		byCustomer[a.CustomerID] = a
+	}
+	got := 0
+	for rows.Next() {
+		var id, customerID int64
+		if err := rows.Scan(&id, &customerID); err != nil {
+			return fmt.Errorf("insert customer assessments: %w", err)
+		}
+		if a := byCustomer[customerID]; a != nil {
+			a.ID = id
+			got++
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("insert customer assessments: %w", err)
+	}
+	if got != n {
+		for _, a := range list {
+			if a.ID == 0 {
+				return errs.NotFoundf("customer %d not found", a.CustomerID)
+			}
+		}
+	}
+	return nil
+}
 
 const assessmentInsertColumns = `space_id, customer_id, customer_revision, methodology_version, risk_score, risk_rating,
 	override_risk_rating, approval_status, approval, next_review_at, created_at, updated_at, created_by, created_by_name,
@@ -545,11 +644,10 @@ func param(b []byte, pg bool, n int) []byte {
 	return strconv.AppendInt(append(b, '$'), int64(n), 10)
 }
 
-// assessmentInsertSQL inserts rows assessments. With returning, it answers
-// each new id with its customer; without, the caller reads the ids off
-// SQLite's last rowid (see insertAssessments).
-func assessmentInsertSQL(pg bool, rows int, returning bool) string {
-	sb := make([]byte, 0, 400+rows*assessmentInsertParams*5)
+// assessmentInsertSQL inserts rows assessments on SQLite; the caller reads
+// their ids off the last rowid (see insertAssessments).
+func assessmentInsertSQL(rows int) string {
+	sb := make([]byte, 0, 400+rows*assessmentInsertParams*2)
 	sb = append(sb, `INSERT INTO customer_assessments (`+assessmentInsertColumns+`) VALUES `...)
 	for i := range rows {
 		if i > 0 {
@@ -560,16 +658,11 @@ func assessmentInsertSQL(pg bool, rows int, returning bool) string {
 			if j > 0 {
 				sb = append(sb, ',')
 			}
-			sb = param(sb, pg, i*assessmentInsertParams+j+1)
+			sb = append(sb, '?')
 		}
 		sb = append(sb, ')')
 	}
-	if !returning {
-		return string(sb)
-	}
-	// The order of RETURNING rows is not promised, so each id is matched
-	// to its assessment by customer.
-	return string(append(sb, ` RETURNING id, customer_id`...))
+	return string(sb)
 }
 
 // summaryUpdateSQL updates the summaries of rows customers in one
@@ -600,10 +693,9 @@ func summaryUpdateSQL(pg bool, rows int) string {
 	return string(sb)
 }
 
-// insertAssessments inserts a chunk of assessments and records them on
-// their customers.
+// insertAssessments records a chunk of assessments on their customers and
+// inserts them, on SQLite.
 func (s *Store) insertAssessments(ctx context.Context, q Q, spaceID int64, list []*CustomerAssessment, risks [][]byte) error {
-	pg := s.dialect == Postgres
 	args := make([]any, 0, len(list)*assessmentInsertParams)
 	var ts timeStrings // a batch's times repeat: format each once
 	for i, a := range list {
@@ -615,28 +707,27 @@ func (s *Store) insertAssessments(ctx context.Context, q Q, spaceID int64, list 
 			string(a.Risk.RiskRating), ratingOrNil(a.OverrideRiskRating), string(a.ApprovalStatus), approval, ts.T(a.NextReviewAt),
 			ts.T(a.CreatedAt), ts.T(a.UpdatedAt), a.CreatedBy.ID, a.CreatedBy.Name, a.UpdatedBy.ID, a.UpdatedBy.Name, string(risks[i]))
 	}
-	if !pg {
-		// No RETURNING on SQLite: under its single writer a multi-row
-		// INSERT gives its rows consecutive rowids, each one above the
-		// table's largest, in VALUES order, so the last rowid names them
-		// all. Ids at the top of the int64 range would break that; they
-		// are never reached by counting up.
-		res, err := q.ExecContext(ctx, assessmentInsertSQL(false, len(list), false), args...)
-		if err != nil {
-			return fmt.Errorf("insert customer assessments: %w", err)
-		}
-		last, err := res.LastInsertId()
-		if err != nil {
-			return fmt.Errorf("insert customer assessments: %w", err)
-		}
-		for i, a := range list {
-			a.ID = last - int64(len(list)-1-i)
-		}
-	} else if err := s.insertReturning(ctx, q, list, args); err != nil {
+	// The summaries first: their update names a missing customer.
+	if err := s.updateSummaries(ctx, q, spaceID, list, &ts); err != nil {
 		return err
 	}
-
-	return s.updateSummaries(ctx, q, spaceID, list, &ts)
+	// No RETURNING on SQLite: under its single writer a multi-row INSERT
+	// gives its rows consecutive rowids, each one above the table's
+	// largest, in VALUES order, so the last rowid names them all. Ids at
+	// the top of the int64 range would break that; they are never reached
+	// by counting up.
+	res, err := q.ExecContext(ctx, assessmentInsertSQL(len(list)), args...)
+	if err != nil {
+		return fmt.Errorf("insert customer assessments: %w", err)
+	}
+	last, err := res.LastInsertId()
+	if err != nil {
+		return fmt.Errorf("insert customer assessments: %w", err)
+	}
+	for i, a := range list {
+		a.ID = last - int64(len(list)-1-i)
+	}
+	return nil
 }
 
 // updateSummaries records each assessment, the latest of its customer, on
@@ -662,33 +753,6 @@ func (s *Store) updateSummaries(ctx context.Context, q Q, spaceID int64, list []
 			}
 		}
 		return fmt.Errorf("update customer summaries: %d of %d customers updated", n, len(list))
-	}
-	return nil
-}
-
-// insertReturning inserts a chunk on PostgreSQL and sets the ids it
-// returns.
-func (s *Store) insertReturning(ctx context.Context, q Q, list []*CustomerAssessment, args []any) error {
-	byCustomer := make(map[int64]*CustomerAssessment, len(list))
-	for _, a := range list {
-		byCustomer[a.CustomerID] = a
-	}
-	rows, err := q.QueryContext(ctx, assessmentInsertSQL(true, len(list), true), args...)
-	if err != nil {
-		return fmt.Errorf("insert customer assessments: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var id, customerID int64
-		if err := rows.Scan(&id, &customerID); err != nil {
-			return err
-		}
-		if a := byCustomer[customerID]; a != nil {
-			a.ID = id
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("insert customer assessments: %w", err)
 	}
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -343,8 +344,9 @@ func TestCustomerStore(t *testing.T) {
 		})
 
 		t.Run("a large batch in a transaction", func(t *testing.T) {
-			// 120 customers: two chunks of 50, then 20 (on SQLite one by
-			// one, its two statement shapes kept prepared).
+			// 120 customers: on SQLite two chunks of 50, then 20 one by
+			// one (its two statement shapes kept prepared); on PostgreSQL
+			// one statement.
 			var recs []store.CustomerRecord
 			for i := range 120 {
 				c := newCustomerRecord(t, s, w, fmt.Sprintf("BULK-%03d", i), t0)
@@ -375,11 +377,22 @@ func TestCustomerStore(t *testing.T) {
 			more := append([]*store.CustomerAssessment{}, newStoredAssessment(recs[0], 5, customer.Low, t0))
 			more = append(more, ghost)
 			err := s.Tx(ctx, func(tx store.Q) error { return s.InsertCustomerAssessments(ctx, tx, 1, more) })
-			if err == nil {
-				t.Fatal("an assessment of a missing customer was stored")
+			if !errs.Is(err, errs.NotFound) || !strings.Contains(err.Error(), "999999999") {
+				t.Fatalf("an assessment of a missing customer: %v, want customer 999999999 not found", err)
 			}
 			if got, _ := s.LatestCustomerAssessment(ctx, r, 1, recs[0].ID, false); got.ID != batch[0].ID {
 				t.Fatalf("a failed batch left assessment %d", got.ID)
+			}
+			// Outside a transaction too, no assessment is ever stored
+			// without its customer (on PostgreSQL no foreign key checks
+			// it: the statement inserts only for the customers it updated).
+			err = s.InsertCustomerAssessments(ctx, w, 1, []*store.CustomerAssessment{ghost})
+			if !errs.Is(err, errs.NotFound) {
+				t.Fatalf("an assessment of a missing customer: %v, want not found", err)
+			}
+			var orphans int
+			if err := r.QueryRowContext(ctx, `SELECT count(*) FROM customer_assessments WHERE customer_id = 999999999`).Scan(&orphans); err != nil || orphans != 0 {
+				t.Fatalf("%d assessments of a missing customer stored (%v)", orphans, err)
 			}
 		})
 
