@@ -604,79 +604,121 @@ func (a *App) rescoreJob(ctx context.Context, j store.Job, progress func(any) er
 // transaction, with their previous decisions carried.
 type rescoredBatch struct {
 	recs []store.CustomerRecord
+	prev map[int64]store.Decision // the customers' latest decisions
 	list []*store.CustomerAssessment
 	err  error
 }
 
 // rescorePass re-rates, once over the space, every customer not rated
 // with sc's version, and reports how many such customers it saw. It is a
-// pipeline on two cores: one goroutine reads a batch through the read pool,
-// decodes and scores it, while the caller's goroutine stores the previous
-// batch in a write transaction. A customer changed between the two (its
+// pipeline of three goroutines on two cores: one reads a batch through the
+// read pool (customers and their latest decisions), the next decodes and
+// scores the batch read before, while the caller's goroutine stores the
+// batch scored before that in a write transaction. Each stage waits on a
+// different thing (the database's reads, the CPU, the database's writes),
+// so they overlap. A customer changed between reading and storing (its
 // revision moved) is left for the next pass, which reads it again.
 func (a *App) rescorePass(ctx context.Context, j store.Job, sc *customer.Scorer, report func(int) error) (seen, kept int, superseded bool, err error) {
 	st := a.Store
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	reads := make(chan rescoredBatch, 1)
 	batches := make(chan rescoredBatch, 1)
-	by := store.Actor{ID: rescoreActor, Name: "re-scoring job " + j.ID}
+	send := func(ch chan<- rescoredBatch, b rescoredBatch) bool {
+		select {
+		case ch <- b:
+			return b.err == nil
+		case <-ctx.Done():
+			return false
+		}
+	}
 	go func() {
-		defer close(batches)
+		defer close(reads)
 		var after int64
 		for {
 			recs, err := st.CustomersToRescore(ctx, st.Reader(), j.SpaceID, after, sc.Version(), rescoreBatch)
-			if err != nil || len(recs) == 0 {
-				if err != nil {
-					select {
-					case batches <- rescoredBatch{err: err}:
-					case <-ctx.Done():
-					}
-				}
-				return
-			}
-			b := rescoredBatch{recs: recs, list: make([]*store.CustomerAssessment, len(recs))}
-			prev, err := st.LatestDecisions(ctx, st.Reader(), j.SpaceID, recs[0].ID, recs[len(recs)-1].ID)
 			if err != nil {
-				b.err = err
-			}
-			now := a.storeNow()
-			slab := make([]store.CustomerAssessment, len(recs)) // one allocation for the batch
-			for i, rec := range recs {
-				if b.err != nil {
-					break
-				}
-				as := &slab[i]
-				*as = newAssessment(sc, rec, by, now)
-				as.EncodeRisk()
-				if d, ok := prev[rec.ID]; ok {
-					carryDecision(as, d)
-				}
-				b.list[i] = as
-			}
-			select {
-			case batches <- b:
-			case <-ctx.Done():
+				send(reads, rescoredBatch{err: err})
 				return
 			}
-			if b.err != nil {
+			if len(recs) == 0 {
+				return
+			}
+			prev, err := st.LatestDecisions(ctx, st.Reader(), j.SpaceID, recs[0].ID, recs[len(recs)-1].ID)
+			if !send(reads, rescoredBatch{recs: recs, prev: prev, err: err}) {
 				return
 			}
 			after = recs[len(recs)-1].ID
 		}
 	}()
-	for b := range batches {
-		if b.err != nil {
-			return seen, kept, false, b.err
+	by := store.Actor{ID: rescoreActor, Name: "re-scoring job " + j.ID}
+	go func() {
+		defer close(batches)
+		for b := range reads {
+			if b.err == nil {
+				now := a.storeNow()
+				b.list = make([]*store.CustomerAssessment, len(b.recs))
+				slab := make([]store.CustomerAssessment, len(b.recs)) // one allocation for the batch
+				for i, rec := range b.recs {
+					as := &slab[i]
+					*as = newAssessment(sc, rec, by, now)
+					as.EncodeRisk()
+					if d, ok := b.prev[rec.ID]; ok {
+						carryDecision(as, d)
+					}
+					b.list[i] = as
+				}
+			}
+			if !send(batches, b) {
+				return
+			}
 		}
-		seen += len(b.recs)
-		n, superseded, err := a.storeRescored(ctx, j, sc, b)
-		if err != nil || superseded {
-			return seen, kept, superseded, err
-		}
-		kept += n
-		if err := report(n); err != nil {
-			return seen, kept, false, err
-		}
+	}()
+	// On PostgreSQL two transactions store batches at once: a batch's
+	// transaction spends most of its time waiting for the database, and
+	// the batches hold disjoint customers (they meet only at the audit
+	// head, which each locks briefly before its commit). SQLite has one
+	// writer.
+	writers := 1
+	if st.Dialect() == store.Postgres {
+		writers = 2
+	}
+	var (
+		mu     sync.Mutex
+		failed error
+		ended  bool // failed or superseded: what the others see next is the cancellation
+		wg     sync.WaitGroup
+	)
+	for range writers {
+		wg.Go(func() {
+			for b := range batches {
+				n, sup, err := 0, false, b.err
+				if err == nil {
+					n, sup, err = a.storeRescored(ctx, j, sc, b)
+				}
+				mu.Lock()
+				if !ended {
+					seen += len(b.recs)
+					kept += n
+					if err == nil && !sup {
+						err = report(n)
+					}
+					if err != nil || sup {
+						failed, superseded, ended = err, sup, true
+						cancel()
+					}
+				}
+				stop := ended
+				mu.Unlock()
+				if stop {
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if ended {
+		return seen, kept, superseded, failed
 	}
 	return seen, kept, false, ctx.Err()
 }

@@ -5,16 +5,11 @@ package usecase
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"log/slog"
 	"syscall"
 	"testing"
 	"time"
 
-	"github.com/riskd/riskd/internal/auth"
-	"github.com/riskd/riskd/internal/customer"
-	"github.com/riskd/riskd/internal/customer/customertest"
-	"github.com/riskd/riskd/internal/store"
 	"github.com/riskd/riskd/internal/store/storetest"
 )
 
@@ -84,97 +79,4 @@ func cpuTime() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
-// benchAdmin makes an admin token of the space default and returns its
-// principal.
-func benchAdmin(b *testing.B, a *App, name string) auth.Principal {
-	b.Helper()
-	_, tok, err := a.CreateToken(context.Background(), NewToken{SpaceSlug: "default", Role: auth.Admin, Name: name})
-	if err != nil {
-		b.Fatal(err)
-	}
-	return auth.Principal{ID: tok.ID, Name: tok.Name, Role: tok.Role, Space: tok.Space}
-}
-
-// seedRescoreCustomers stores n customers as CreateCustomer does (party
-// ids, the customer and its first revision, its first assessment), 1,000 per
-// transaction to be quick; every fourth assessment is then decided, so the
-// re-scoring carries decisions as well as resetting them.
-func seedRescoreCustomers(b *testing.B, a *App, by auth.Principal, n int) {
-	b.Helper()
-	ctx := context.Background()
-	st := a.Store
-	variants := customertest.Variants()
-	const batch = 1_000
-	for done := 0; done < n; done += batch {
-		err := st.Tx(ctx, func(tx store.Q) error {
-			sc, err := a.activeScorer(ctx, tx, by.Space.ID)
-			if err != nil {
-				return err
-			}
-			now := a.storeNow()
-			list := make([]*store.CustomerAssessment, 0, batch)
-			for i := done; i < min(n, done+batch); i++ {
-				v := variants[i%len(variants)]
-				c := v.Customer
-				c.ReferenceID, c.Name = fmt.Sprintf("BENCH-%07d", i), fmt.Sprintf("Bench customer %d", i)
-				if i < len(variants) {
-					if err := customer.ValidateCustomer(c, v.CRPs); err != nil {
-						return err
-					}
-				}
-				partyIDs, err := st.AllocatePartyIDs(ctx, tx, 1+len(v.CRPs))
-				if err != nil {
-					return err
-				}
-				rec := store.CustomerRecord{ID: partyIDs[0], Revision: 1, Customer: c, CRPs: make([]store.PartyCRP, len(v.CRPs)),
-					CreatedAt: now, UpdatedAt: now, CreatedBy: actorOf(by), UpdatedBy: actorOf(by)}
-				for k, crp := range v.CRPs {
-					rec.CRPs[k] = store.PartyCRP{ID: partyIDs[1+k], CRP: crp}
-				}
-				as := newAssessment(sc, rec, actorOf(by), now)
-				if i%4 == 3 {
-					as.ApprovalStatus = customer.Accepted
-					as.Approval = &store.Approval{Message: "EDD complete.", DecidedBy: store.Actor{ID: "checker", Name: "checker"}, DecidedAt: now}
-				}
-				rec.Rating, rec.ApprovalStatus, rec.MethodologyVersion, rec.NextReviewAt = as.EffectiveRating(), as.ApprovalStatus, sc.Version(), as.NextReviewAt
-				if err := st.InsertCustomer(ctx, tx, by.Space.ID, rec); err != nil {
-					return err
-				}
-				list = append(list, &as)
-			}
-			return st.InsertCustomerAssessments(ctx, tx, by.Space.ID, list)
-		})
-		if err != nil {
-			b.Fatal(err)
-		}
-	}
-}
-
-// activateBenchVersion writes a draft as maker (the active methodology with
-// 2.5 weight points moved between cpi and fsi, alternately) and activates it
-// as checker, returning the re-scoring job it enqueued.
-func activateBenchVersion(b *testing.B, a *App, maker, checker auth.Principal, i int) store.Job {
-	b.Helper()
-	ctx := context.Background()
-	active, err := a.ActiveMethodology(ctx, maker.Space.ID)
-	if err != nil {
-		b.Fatal(err)
-	}
-	m := active.Methodology
-	if i%2 == 0 {
-		m.Weights.CPI, m.Weights.FSI = m.Weights.CPI+2.5, m.Weights.FSI-2.5
-	} else {
-		m.Weights.CPI, m.Weights.FSI = m.Weights.CPI-2.5, m.Weights.FSI+2.5
-	}
-	draft, err := a.CreateMethodologyDraft(ctx, maker.Space.ID, maker.ID, m)
-	if err != nil {
-		b.Fatal(err)
-	}
-	j, err := a.ActivateMethodology(ctx, checker, draft.Methodology.Version)
-	if err != nil {
-		b.Fatal(err)
-	}
-	return j
 }
