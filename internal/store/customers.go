@@ -484,7 +484,8 @@ const customerAssessmentColumns = `id, customer_id, customer_revision, methodolo
 
 // InsertCustomerAssessments stores new assessments, each the latest of its
 // customer (each customer at most once), and updates the customers'
-// summaries. It sets the ids.
+// summaries. It sets the ids. Call it in a transaction: a batch that fails
+// (a missing customer) may have written part of itself.
 func (s *Store) InsertCustomerAssessments(ctx context.Context, q Q, spaceID int64, list []*CustomerAssessment) error {
 	seen := make(map[int64]bool, len(list))
 	for _, a := range list {

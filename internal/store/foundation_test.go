@@ -166,6 +166,36 @@ func TestAuditChainDetectsTampering(t *testing.T) {
 	})
 }
 
+// TestAuditEventNeedsItsSpace: no audit event is stored for a space that
+// does not exist, whichever way it is appended: the chain head is read
+// first, and only spaces have one.
+func TestAuditEventNeedsItsSpace(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		ctx := context.Background()
+		s := b.Store
+		const ghost = 987654
+		ev := audit.Event{SpaceID: ghost, ActorID: "a", Action: "thing.create", ResourceType: "thing", ResourceID: "r1", At: t0, StateHash: "h"}
+		appendIn := func(tx store.Q) error {
+			_, err := s.AppendAudit(ctx, tx, ev)
+			return err
+		}
+		for name, run := range map[string]func() error{
+			"transaction": func() error { return s.Tx(ctx, appendIn) },
+			// In a group run the event is deferred to the run's end.
+			"group":          func() error { return s.GroupTx(ctx, appendIn) },
+			"no transaction": func() error { return appendIn(s.Writer()) },
+		} {
+			if err := run(); err == nil {
+				t.Errorf("%s: an audit event of a missing space was accepted", name)
+			}
+		}
+		var n int
+		if err := s.Reader().QueryRowContext(ctx, `SELECT count(*) FROM audit_events WHERE space_id = $1`, ghost).Scan(&n); err != nil || n != 0 {
+			t.Fatalf("%d audit events of a missing space stored (%v)", n, err)
+		}
+	})
+}
+
 // TestReadyJobsIndex: jobs_ready holds only queued and running jobs
 // (migration 00011), and the claim and backlog queries still read it
 // rather than the whole table, where finished inline jobs pile up.

@@ -611,19 +611,37 @@ type rescoredBatch struct {
 
 // rescorePass re-rates, once over the space, every customer not rated
 // with sc's version, and reports how many such customers it saw. It is a
-// pipeline of three goroutines on two cores: one reads a batch through the
-// read pool (customers and their latest decisions), the next decodes and
-// scores the batch read before, while the caller's goroutine stores the
-// batch scored before that in a write transaction. Each stage waits on a
-// different thing (the database's reads, the CPU, the database's writes),
-// so they overlap. A customer changed between reading and storing (its
-// revision moved) is left for the next pass, which reads it again.
+// pipeline on two cores: one goroutine reads a batch through the read pool
+// (customers and their latest decisions), another decodes and scores the
+// batch read before, and writer goroutines store the batches scored before
+// that, each in a write transaction. Each stage waits on a different thing
+// (the database's reads, the CPU, the database's writes), so they overlap.
+// A customer changed between reading and storing (its revision moved) is
+// left for the next pass, which reads it again.
 func (a *App) rescorePass(ctx context.Context, j store.Job, sc *customer.Scorer, report func(int) error) (seen, kept int, superseded bool, err error) {
 	st := a.Store
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	reads := make(chan rescoredBatch, 1)
-	batches := make(chan rescoredBatch, 1)
+	var (
+		mu       sync.Mutex
+		failed   error
+		panicked any
+		ended    bool // failed, superseded or panicked: what the others see next is the cancellation
+		wg       sync.WaitGroup
+	)
+	// A panic in a goroutine of its own would end the process: it is kept
+	// and raised again on the caller's goroutine, where the job runner
+	// recovers it as it does any handler's.
+	recoverPanic := func() {
+		if p := recover(); p != nil {
+			mu.Lock()
+			if !ended {
+				panicked, ended = p, true
+			}
+			mu.Unlock()
+			cancel()
+		}
+	}
 	send := func(ch chan<- rescoredBatch, b rescoredBatch) bool {
 		select {
 		case ch <- b:
@@ -632,8 +650,11 @@ func (a *App) rescorePass(ctx context.Context, j store.Job, sc *customer.Scorer,
 			return false
 		}
 	}
-	go func() {
+	reads := make(chan rescoredBatch, 1)
+	batches := make(chan rescoredBatch, 1)
+	wg.Go(func() {
 		defer close(reads)
+		defer recoverPanic()
 		var after int64
 		for {
 			recs, err := st.CustomersToRescore(ctx, st.Reader(), j.SpaceID, after, sc.Version(), rescoreBatch)
@@ -650,10 +671,11 @@ func (a *App) rescorePass(ctx context.Context, j store.Job, sc *customer.Scorer,
 			}
 			after = recs[len(recs)-1].ID
 		}
-	}()
+	})
 	by := store.Actor{ID: rescoreActor, Name: "re-scoring job " + j.ID}
-	go func() {
+	wg.Go(func() {
 		defer close(batches)
+		defer recoverPanic()
 		for b := range reads {
 			if b.err == nil {
 				now := a.storeNow()
@@ -673,50 +695,52 @@ func (a *App) rescorePass(ctx context.Context, j store.Job, sc *customer.Scorer,
 				return
 			}
 		}
-	}()
+	})
 	// On PostgreSQL two transactions store batches at once: a batch's
 	// transaction spends most of its time waiting for the database, and
 	// the batches hold disjoint customers (they meet only at the audit
-	// head, which each locks briefly before its commit). SQLite has one
+	// head, which each locks just before its commit). SQLite has one
 	// writer.
 	writers := 1
 	if st.Dialect() == store.Postgres {
 		writers = 2
 	}
-	var (
-		mu     sync.Mutex
-		failed error
-		ended  bool // failed or superseded: what the others see next is the cancellation
-		wg     sync.WaitGroup
-	)
 	for range writers {
 		wg.Go(func() {
+			defer recoverPanic()
 			for b := range batches {
 				n, sup, err := 0, false, b.err
 				if err == nil {
 					n, sup, err = a.storeRescored(ctx, j, sc, b)
 				}
-				mu.Lock()
-				if !ended {
-					seen += len(b.recs)
-					kept += n
-					if err == nil && !sup {
-						err = report(n)
+				stop := func() bool {
+					mu.Lock()
+					defer mu.Unlock() // also if report panics
+					if !ended {
+						seen += len(b.recs)
+						kept += n
+						if err == nil && !sup {
+							err = report(n)
+						}
+						if err != nil || sup {
+							failed, superseded, ended = err, sup, true
+							cancel()
+						}
 					}
-					if err != nil || sup {
-						failed, superseded, ended = err, sup, true
-						cancel()
-					}
-				}
-				stop := ended
-				mu.Unlock()
+					return ended
+				}()
 				if stop {
 					return
 				}
 			}
 		})
 	}
+	// Every goroutine ends: the writers when the batches run out or the
+	// pass ends early, the others then through the cancellation.
 	wg.Wait()
+	if panicked != nil {
+		panic(panicked)
+	}
 	if ended {
 		return seen, kept, superseded, failed
 	}

@@ -98,12 +98,18 @@ func TestRescoreBatches(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), fmt.Sprint(broken)) {
 			t.Fatalf("a job over an unreadable customer: %v, want an error naming customer %d", err, broken)
 		}
-		v = count(`SELECT max(version) FROM risk_methodologies WHERE space_id = $1`, space)
-		if got := count(`SELECT count(*) FROM customers WHERE space_id = $1 AND methodology_version = $2`, space, v); got != 0 && got != rescoreBatch {
-			t.Fatalf("%d customers rated with version %d after the failure, want the first batch whole or nothing", got, v)
+		// SQLite's one writer stores the first batch before it meets the
+		// second's error; of PostgreSQL's two, the one storing the first
+		// may be cancelled.
+		whole := func(got int) bool {
+			return got == rescoreBatch || (got == 0 && backend.Store.Dialect() == store.Postgres)
 		}
-		if got := count(`SELECT count(*) FROM customer_assessments WHERE space_id = $1 AND methodology_version = $2`, space, v); got != 0 && got != rescoreBatch {
-			t.Fatalf("%d assessments with version %d after the failure, want the first batch whole or nothing", got, v)
+		v = count(`SELECT max(version) FROM risk_methodologies WHERE space_id = $1`, space)
+		if got := count(`SELECT count(*) FROM customers WHERE space_id = $1 AND methodology_version = $2`, space, v); !whole(got) {
+			t.Fatalf("%d customers rated with version %d after the failure, want the first batch whole", got, v)
+		}
+		if got := count(`SELECT count(*) FROM customer_assessments WHERE space_id = $1 AND methodology_version = $2`, space, v); !whole(got) {
+			t.Fatalf("%d assessments with version %d after the failure, want the first batch whole", got, v)
 		}
 		if _, err := st.VerifyAudit(ctx, st.Reader()); err != nil {
 			t.Fatal(err)

@@ -1,4 +1,11 @@
 -- +goose Up
+-- Dropping the foreign key below locks both tables. Taken here, first, in
+-- the order riskd's transactions take them (customers, then assessments),
+-- the locks cannot deadlock with a transaction in flight: the migration
+-- waits for it, and requests wait for the migration, which rewrites
+-- nothing.
+LOCK TABLE customers, customer_assessments IN ACCESS EXCLUSIVE MODE;
+
 -- Re-scoring rewrites the summary columns of every customer row (rating,
 -- decision, methodology version, review date) and adds an assessment per
 -- customer.
