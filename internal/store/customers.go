@@ -487,6 +487,9 @@ const customerAssessmentColumns = `id, customer_id, customer_revision, methodolo
 // summaries. It sets the ids. Call it in a transaction: a batch that fails
 // (a missing customer) may have written part of itself.
 func (s *Store) InsertCustomerAssessments(ctx context.Context, q Q, spaceID int64, list []*CustomerAssessment) error {
+	if len(list) == 0 {
+		return nil
+	}
 	seen := make(map[int64]bool, len(list))
 	for _, a := range list {
 		if seen[a.CustomerID] {
