@@ -612,8 +612,9 @@ type rescoredBatch struct {
 // rescorePass re-rates, once over the space, every customer not rated
 // with sc's version, and reports how many such customers it saw. It is a
 // pipeline on two cores: one goroutine reads a batch through the read pool
-// (customers and their latest decisions), another decodes and scores the
-// batch read before, and writer goroutines store the batches scored before
+// (customers, their documents decoded, and their latest decisions), another
+// scores the batch read before, and writer goroutines store the batches
+// scored before
 // that, each in a write transaction. Each stage waits on a different thing
 // (the database's reads, the CPU, the database's writes), so they overlap.
 // A customer changed between reading and storing (its revision moved) is
