@@ -218,3 +218,30 @@ func activateVersion(b testing.TB, a *App, maker, checker auth.Principal, change
 	}
 	return j
 }
+
+// TestRescorePassPanics: a panic in one of the pass's goroutines reaches
+// the caller's goroutine, where the job runner recovers it, instead of
+// ending the process; here a scorer with nothing compiled panics in the
+// scoring goroutine, and a missing one in the reading goroutine.
+func TestRescorePassPanics(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, backend storetest.Backend) {
+		a, err := NewApp(backend.Store, slog.New(slog.DiscardHandler))
+		if err != nil {
+			t.Fatal(err)
+		}
+		maker := benchAdmin(t, a, "maker")
+		seedRescoreCustomers(t, a, maker, 10)
+		j := store.Job{ID: "job_test", SpaceID: maker.Space.ID}
+		for name, sc := range map[string]*customer.Scorer{"scoring": {}, "reading": nil} {
+			func() {
+				defer func() {
+					if recover() == nil {
+						t.Errorf("%s: no panic reached the caller", name)
+					}
+				}()
+				_, _, _, err := a.rescorePass(context.Background(), j, sc, func(int) error { return nil })
+				t.Errorf("%s: the pass returned (%v) instead of panicking", name, err)
+			}()
+		}
+	})
+}
