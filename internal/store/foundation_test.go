@@ -189,9 +189,8 @@ func TestAuditEventNeedsItsSpace(t *testing.T) {
 				t.Errorf("%s: an audit event of a missing space was accepted", name)
 			}
 		}
-		var n int
-		if err := s.Reader().QueryRowContext(ctx, `SELECT count(*) FROM audit_events WHERE space_id = $1`, ghost).Scan(&n); err != nil || n != 0 {
-			t.Fatalf("%d audit events of a missing space stored (%v)", n, err)
+		if n := storetest.Count(t, s.Reader(), `SELECT count(*) FROM audit_events WHERE space_id = $1`, ghost); n != 0 {
+			t.Fatalf("%d audit events of a missing space stored", n)
 		}
 	})
 }
@@ -515,9 +514,7 @@ func TestAuditHeadsPerTransaction(t *testing.T) {
 		if err := s.Reader().QueryRowContext(ctx, `SELECT seq FROM audit_heads WHERE space_id = 1`).Scan(&seq); err != nil || seq != int64(3+kept) {
 			t.Fatalf("head of space 1 = %d, %v; want %d", seq, err, 3+kept)
 		}
-		var lost int
-		_ = s.Reader().QueryRowContext(ctx, `SELECT count(*) FROM audit_events WHERE resource_id = 'lost'`).Scan(&lost)
-		if lost != 0 {
+		if lost := storetest.Count(t, s.Reader(), `SELECT count(*) FROM audit_events WHERE resource_id = 'lost'`); lost != 0 {
 			t.Fatalf("%d events of the failed transaction were kept", lost)
 		}
 	})

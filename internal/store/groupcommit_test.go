@@ -57,12 +57,8 @@ func TestGroupTxIsolatesFailures(t *testing.T) {
 				want++
 			}
 		}
-		var got int
-		if err := s.Reader().QueryRowContext(ctx, `SELECT count(*) FROM gt`).Scan(&got); err != nil {
-			t.Fatal(err)
-		}
-		var failed int
-		_ = s.Reader().QueryRowContext(ctx, `SELECT count(*) FROM gt WHERE n % 3 = 0`).Scan(&failed)
+		got := storetest.Count(t, s.Reader(), `SELECT count(*) FROM gt`)
+		failed := storetest.Count(t, s.Reader(), `SELECT count(*) FROM gt WHERE n % 3 = 0`)
 		if got != want || failed != 0 {
 			t.Fatalf("%d rows, want %d (%d from failed ops)", got, want, failed)
 		}
@@ -207,10 +203,7 @@ func TestGroupTxRetriesSerializationFailures(t *testing.T) {
 				t.Fatalf("op %d ran %d times, want a retry", i, calls[i])
 			}
 		}
-		var got int
-		if err := s.Reader().QueryRowContext(ctx, `SELECT count(*) FROM gt`).Scan(&got); err != nil {
-			t.Fatal(err)
-		}
+		got := storetest.Count(t, s.Reader(), `SELECT count(*) FROM gt`)
 		if want := n - 1 - n/10; got != want {
 			t.Fatalf("%d rows, want %d", got, want)
 		}

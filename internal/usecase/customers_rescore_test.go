@@ -34,11 +34,7 @@ func TestRescoreBatches(t *testing.T) {
 		space := maker.Space.ID
 		count := func(query string, args ...any) int {
 			t.Helper()
-			var c int
-			if err := st.Reader().QueryRowContext(ctx, query, args...).Scan(&c); err != nil {
-				t.Fatalf("%s: %v", query, err)
-			}
-			return c
+			return storetest.Count(t, st.Reader(), query, args...)
 		}
 		noProgress := func(any) error { return nil }
 

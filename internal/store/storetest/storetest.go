@@ -104,5 +104,16 @@ func MustExec(t testing.TB, q store.Q, query string, args ...any) {
 	}
 }
 
+// Count runs a query that answers one integer, a count, failing the test
+// when it cannot.
+func Count(t testing.TB, q store.Q, query string, args ...any) int {
+	t.Helper()
+	var n int
+	if err := q.QueryRowContext(context.Background(), query, args...).Scan(&n); err != nil {
+		t.Fatalf("%s: %v", query, err)
+	}
+	return n
+}
+
 // Describe names a backend in messages.
 func (b Backend) String() string { return fmt.Sprintf("%s (%s)", b.Name, b.Store.Target()) }
