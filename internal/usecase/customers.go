@@ -614,11 +614,10 @@ type rescoredBatch struct {
 // pipeline on two cores: one goroutine reads a batch through the read pool
 // (customers, their documents decoded, and their latest decisions), another
 // scores the batch read before, and writer goroutines store the batches
-// scored before
-// that, each in a write transaction. Each stage waits on a different thing
-// (the database's reads, the CPU, the database's writes), so they overlap.
-// A customer changed between reading and storing (its revision moved) is
-// left for the next pass, which reads it again.
+// scored before that, each in a write transaction. Each stage waits on a
+// different thing (the database's reads, the CPU, the database's writes),
+// so they overlap. A customer changed between reading and storing (its
+// revision moved) is left for the next pass, which reads it again.
 func (a *App) rescorePass(ctx context.Context, j store.Job, sc *customer.Scorer, report func(int) error) (seen, kept int, superseded bool, err error) {
 	st := a.Store
 	ctx, cancel := context.WithCancel(ctx)
