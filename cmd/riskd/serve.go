@@ -16,7 +16,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/riskd/riskd/internal/auth"
 	"github.com/riskd/riskd/internal/httpapi"
 	"github.com/riskd/riskd/internal/jobs"
 	"github.com/riskd/riskd/internal/metrics"
@@ -135,13 +134,7 @@ func serve(ctx context.Context, c serveConfig, log *slog.Logger, stdout io.Write
 	fetcher := source.NewFetcher(source.PublicClient(c.allowPrivate), version)
 	fetcher.UserAgent = source.UserAgent(version, c.contact)
 	app.RegisterVendorPolling(runner, fetcher, c.pollInterval)
-	// On PostgreSQL several nodes may serve one database, so the limit is
-	// kept there; on SQLite there is one node and memory is enough.
-	var limiter auth.Limiter = auth.NewLocalLimiter(time.Now)
-	if st.Dialect() == store.Postgres {
-		limiter = store.NewSharedLimiter(st, time.Now)
-	}
-	api := httpapi.New(app, httpapi.Config{Version: version, MaxBodyBytes: c.maxBody, RateLimit: c.rateLimit, Fetcher: fetcher}, log, m, limiter)
+	api := httpapi.New(app, httpapi.Config{Version: version, MaxBodyBytes: c.maxBody, RateLimit: c.rateLimit, Fetcher: fetcher}, log, m, store.NewLimiter(st, time.Now))
 
 	ln, err := net.Listen("tcp", c.addr)
 	if err != nil {

@@ -14,6 +14,18 @@ type Limiter interface {
 	Allow(ctx context.Context, key string, perSecond int) (ok bool, retryAfter time.Duration, err error)
 }
 
+// GenerationLimiter is a Limiter whose decision is made by a statement in
+// the database that also reads the token generation (the count of changes
+// to issued tokens). The statement begins after the call does, so an
+// allowed write request whose principal was resolved from memory, with
+// that same generation, is confirmed by it: a revocation committed before
+// the request arrived would have changed it. gen is -1 when none was read
+// (a refused request, or no limit).
+type GenerationLimiter interface {
+	Limiter
+	AllowWithGeneration(ctx context.Context, key string, perSecond int) (ok bool, retryAfter time.Duration, gen int64, err error)
+}
+
 // LocalLimiter is a token bucket per key held in this process (burst = rate).
 // It is exact on one node; several nodes need a shared limiter.
 type LocalLimiter struct {

@@ -284,6 +284,37 @@ func TestRevocationOutsideTheServer(t *testing.T) {
 		}
 		e.Do("GET", "/api/v1/whoami", viaSQL, nil).ExpectError(t, 401, "unauthorized")
 		e.Do("GET", "/api/v1/whoami", e.Tokens[auth.Admin], nil).Expect(t, 200)
+
+		// Write routes confirm a token kept in memory with their rate-limit
+		// decision on PostgreSQL (httpapi's writeFromMemory): a revocation
+		// shows there too, also for a token over its limit, which is
+		// refused as revoked rather than as limited.
+		body := analysisBody("We will review your dispute.", "dispute")
+		writer := e.Token("default", auth.Assessor)
+		slow, _, err := e.App.CreateToken(ctx, usecase.NewToken{SpaceSlug: "default", Role: auth.Assessor, RateLimit: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for range 3 {
+			e.Do("POST", "/api/v1/analysis/risk", writer, body).Expect(t, 200)
+		}
+		e.Do("POST", "/api/v1/analysis/risk", slow, body).Expect(t, 200)
+		e.Do("POST", "/api/v1/analysis/risk", slow, body).ExpectError(t, 429, "rate_limit_exceeded")
+		// Another token's revocation changes the generation: writer's
+		// next request is confirmed by a fresh read, and goes through.
+		if _, err := app.RevokeToken(ctx, usecase.SystemActor, 0, e.Token("default", auth.Viewer)); err != nil {
+			t.Fatal(err)
+		}
+		e.Do("POST", "/api/v1/analysis/risk", writer, body).Expect(t, 200)
+		e.Do("POST", "/api/v1/analysis/risk", writer, body).Expect(t, 200)
+		for _, tok := range []string{writer, slow} {
+			if _, err := app.RevokeToken(ctx, usecase.SystemActor, 0, tok); err != nil {
+				t.Fatal(err)
+			}
+		}
+		e.Do("POST", "/api/v1/analysis/risk", writer, body).ExpectError(t, 401, "unauthorized")
+		e.Do("POST", "/api/v1/analysis/risk", slow, body).ExpectError(t, 401, "unauthorized")
+		e.Do("POST", "/api/v1/analysis/risk", e.Tokens[auth.Assessor], body).Expect(t, 200)
 	})
 }
 

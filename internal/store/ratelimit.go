@@ -6,6 +6,8 @@ import (
 	"errors"
 	"sync"
 	"time"
+
+	"github.com/riskd/riskd/internal/auth"
 )
 
 // SharedLimiter is a rate limiter kept in the database, so every node that
@@ -35,6 +37,17 @@ type SharedLimiter struct {
 	queues map[limitKey]*limitQueue
 }
 
+// NewLimiter returns the rate limiter for write requests on st's database:
+// on PostgreSQL several nodes may serve one database, so the limit is kept
+// there (a SharedLimiter); on SQLite there is one node and memory is
+// enough.
+func NewLimiter(st *Store, now func() time.Time) auth.Limiter {
+	if st.Dialect() == Postgres {
+		return NewSharedLimiter(st, now)
+	}
+	return auth.NewLocalLimiter(now)
+}
+
 // NewSharedLimiter returns a limiter on st's database.
 func NewSharedLimiter(st *Store, now func() time.Time) *SharedLimiter {
 	return &SharedLimiter{Store: st, Now: now}
@@ -58,15 +71,37 @@ type limitBatch struct {
 	n     int
 	ready chan struct{} // nil for a batch that runs at once
 	done  chan struct{}
-	ok    bool
-	wait  time.Duration // for a refused batch of one
-	err   error
+	decision
+	err error
 }
 
 // Allow implements auth.Limiter.
 func (l *SharedLimiter) Allow(ctx context.Context, key string, perSecond int) (bool, time.Duration, error) {
+	d, err := l.decide(ctx, key, perSecond)
+	return d.ok, d.wait, err
+}
+
+// AllowWithGeneration implements auth.GenerationLimiter: the statement that
+// allows the request also reads the token generation. It begins after the
+// call does, as the batching below guarantees for every request of a
+// batch, so a write request whose principal came from memory needs no
+// generation read of its own (see usecase.App.Principal). A refused
+// request, and one without a limit (no statement runs), get -1.
+func (l *SharedLimiter) AllowWithGeneration(ctx context.Context, key string, perSecond int) (bool, time.Duration, int64, error) {
+	d, err := l.decide(ctx, key, perSecond)
+	return d.ok, d.wait, d.gen, err
+}
+
+// decision is one statement's outcome.
+type decision struct {
+	ok   bool
+	wait time.Duration // for a refused request of its own
+	gen  int64         // the token generation the statement read; -1 when none was
+}
+
+func (l *SharedLimiter) decide(ctx context.Context, key string, perSecond int) (decision, error) {
 	if perSecond <= 0 {
-		return true, 0, nil
+		return decision{ok: true, gen: -1}, nil
 	}
 	k := limitKey{key, perSecond}
 	l.mu.Lock()
@@ -105,14 +140,14 @@ func (l *SharedLimiter) Allow(ctx context.Context, key string, perSecond int) (b
 		select {
 		case <-b.done:
 		case <-ctx.Done():
-			return false, 0, ctx.Err()
+			return decision{}, ctx.Err()
 		}
 	}
 	switch {
 	case b.err != nil:
-		return false, 0, b.err
+		return decision{}, b.err
 	case b.ok || b.n == 1:
-		return b.ok, b.wait, nil
+		return b.decision, nil
 	}
 	// Not all of the batch fit: this request on its own may.
 	return l.allow(ctx, key, perSecond, 1)
@@ -130,7 +165,7 @@ func (l *SharedLimiter) run(ctx context.Context, k limitKey, q *limitQueue, b *l
 	// them (and the batches queued behind them) for ever either.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), limitStatementTimeout)
 	defer cancel()
-	b.ok, b.wait, b.err = l.allow(ctx, k.key, k.perSecond, b.n)
+	b.decision, b.err = l.allow(ctx, k.key, k.perSecond, b.n)
 }
 
 // limitStatementTimeout bounds a batch's statement: its requests then fail
@@ -153,36 +188,38 @@ func (l *SharedLimiter) handOver(k limitKey, q *limitQueue) {
 
 // allow decides n requests of key at once: all of them are allowed, or
 // none. For a refused single request it also returns the wait until one
-// more fits.
-func (l *SharedLimiter) allow(ctx context.Context, key string, perSecond, n int) (bool, time.Duration, error) {
+// more fits; for allowed ones, the token generation.
+func (l *SharedLimiter) allow(ctx context.Context, key string, perSecond, n int) (decision, error) {
 	now := l.Now().UnixMicro()
 	interval := int64(time.Second/time.Microsecond) / int64(perSecond)
 	burst := interval * int64(perSecond) // the window a full burst may use
-	var tat int64
+	var tat, gen int64
 	// The casts type the parameters for PostgreSQL; SQLite accepts them too.
 	// A new key's row is inserted without the burst check: n is at most
-	// perSecond, so n intervals fit in one burst.
+	// perSecond, so n intervals fit in one burst. The generation is read by
+	// the same statement, so as of the same moment: one round trip fewer
+	// for every write request whose principal came from memory.
 	err := l.Store.w.QueryRowContext(ctx, `INSERT INTO rate_limits (limit_key, tat) VALUES ($1, CAST($2 AS BIGINT) + CAST($3 AS BIGINT))
 		ON CONFLICT (limit_key) DO UPDATE
 		SET tat = CASE WHEN rate_limits.tat > CAST($2 AS BIGINT) THEN rate_limits.tat ELSE CAST($2 AS BIGINT) END + CAST($3 AS BIGINT)
 		WHERE (CASE WHEN rate_limits.tat > CAST($2 AS BIGINT) THEN rate_limits.tat ELSE CAST($2 AS BIGINT) END) + CAST($3 AS BIGINT) - CAST($2 AS BIGINT) <= CAST($4 AS BIGINT)
-		RETURNING tat`, key, now, interval*int64(n), burst).Scan(&tat)
+		RETURNING tat, (SELECT gen FROM token_generation WHERE id = 1)`, key, now, interval*int64(n), burst).Scan(&tat, &gen)
 	if err == nil {
-		return true, 0, nil
+		return decision{ok: true, gen: gen}, nil
 	}
 	if !errors.Is(err, sql.ErrNoRows) {
-		return false, 0, err
+		return decision{}, err
 	}
 	if n > 1 {
-		return false, 0, nil
+		return decision{gen: -1}, nil
 	}
 	// Refused: the earliest time one more request fits.
 	if err := l.Store.r.QueryRowContext(ctx, `SELECT tat FROM rate_limits WHERE limit_key = $1`, key).Scan(&tat); err != nil {
-		return false, 0, err
+		return decision{}, err
 	}
 	wait := time.Duration(tat+interval-burst-now) * time.Microsecond
 	if wait <= 0 {
 		wait = time.Millisecond
 	}
-	return false, wait, nil
+	return decision{wait: wait, gen: -1}, nil
 }

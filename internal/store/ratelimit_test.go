@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/riskd/riskd/internal/auth"
+	"github.com/riskd/riskd/internal/ids"
 	"github.com/riskd/riskd/internal/store"
 	"github.com/riskd/riskd/internal/store/storetest"
 )
@@ -218,6 +220,51 @@ func TestSharedLimiterOneStatementPerBatch(t *testing.T) {
 		}
 		if allowed != 5 {
 			t.Fatalf("%d of 11 allowed at a burst of 5", allowed)
+		}
+	})
+}
+
+// TestSharedLimiterReadsTheGeneration: an allowed request gets the token
+// generation as of its statement, so a revocation committed before the
+// call shows in it; a refused one, and one without a limit, get -1.
+func TestSharedLimiterReadsTheGeneration(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		ctx := context.Background()
+		s := b.Store
+		now := time.Unix(1_800_000_000, 0)
+		l := store.NewSharedLimiter(s, func() time.Time { return now })
+		gen0, err := s.TokenGeneration(ctx, s.Reader())
+		if err != nil {
+			t.Fatal(err)
+		}
+		ok, _, gen, err := l.AllowWithGeneration(ctx, "k", 2)
+		if !ok || err != nil || gen != gen0 {
+			t.Fatalf("allowed: ok=%v gen=%d err=%v, want the generation %d", ok, gen, err, gen0)
+		}
+
+		space, err := s.CreateSpace(ctx, s.Writer(), "acme", now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, hash, _ := auth.NewToken()
+		id := ids.UUID(now)
+		if err := s.InsertToken(ctx, s.Writer(), store.Token{ID: id, Space: space, Name: "n", Role: auth.Assessor, Hash: hash, CreatedAt: now}); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := s.RevokeToken(ctx, s.Writer(), 0, id, now); err != nil {
+			t.Fatal(err)
+		}
+		ok, _, gen, err = l.AllowWithGeneration(ctx, "k", 2)
+		if !ok || err != nil || gen <= gen0 {
+			t.Fatalf("after a revocation: ok=%v gen=%d err=%v, want more than %d", ok, gen, err, gen0)
+		}
+
+		ok, wait, gen, err := l.AllowWithGeneration(ctx, "k", 2)
+		if ok || err != nil || wait <= 0 || gen != -1 {
+			t.Fatalf("the third request of a burst of 2: ok=%v wait=%v gen=%d err=%v", ok, wait, gen, err)
+		}
+		if ok, _, gen, err := l.AllowWithGeneration(ctx, "k", 0); !ok || err != nil || gen != -1 {
+			t.Fatalf("without a limit: ok=%v gen=%d err=%v", ok, gen, err)
 		}
 	})
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/riskd/riskd/internal/httpapi"
 	"github.com/riskd/riskd/internal/jobs"
 	"github.com/riskd/riskd/internal/metrics"
+	"github.com/riskd/riskd/internal/store"
 	"github.com/riskd/riskd/internal/store/storetest"
 	"github.com/riskd/riskd/internal/usecase"
 	"github.com/riskd/riskd/internal/vendorrisk/source"
@@ -74,7 +75,8 @@ func New(t testing.TB, b storetest.Backend, opt Options) *Env {
 		e.Runner = jobs.NewRunner(b.Store, app.Now, log, m, jobs.Options{PollInterval: 20 * time.Millisecond, Drain: 5 * time.Second})
 		app.JobsEnqueued = e.Runner.Notify
 	}
-	e.API = httpapi.New(app, opt.Config, log, m, auth.NewLocalLimiter(time.Now))
+	// The limiter riskd serve uses: on PostgreSQL, the shared one.
+	e.API = httpapi.New(app, opt.Config, log, m, store.NewLimiter(b.Store, time.Now))
 	if e.Runner != nil {
 		app.RegisterJobs(e.Runner)
 		ctx, cancel := context.WithCancel(context.Background())
