@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"runtime"
 	"sync"
 	"time"
 
@@ -69,7 +70,7 @@ type limitQueue struct {
 // the statement, once ready is closed; the others wait for done.
 type limitBatch struct {
 	n     int
-	ready chan struct{} // nil for a batch that runs at once
+	ready chan struct{} // nil for the first batch, which runs once its leader has yielded
 	done  chan struct{}
 	decision
 	err error
@@ -114,11 +115,13 @@ func (l *SharedLimiter) decide(ctx context.Context, key string, perSecond int) (
 		l.queues[k] = q
 	}
 	var b *limitBatch
-	lead := false
+	lead, first := false, false
 	switch {
 	case !q.busy:
+		// The batch is joinable while its leader yields (below).
 		q.busy = true
-		b, lead = &limitBatch{n: 1, done: make(chan struct{})}, true
+		b, lead, first = &limitBatch{n: 1, done: make(chan struct{})}, true, true
+		q.next = b
 	case q.next == nil:
 		q.next = &limitBatch{n: 1, ready: make(chan struct{}), done: make(chan struct{})}
 		b, lead = q.next, true
@@ -132,6 +135,18 @@ func (l *SharedLimiter) decide(ctx context.Context, key string, perSecond int) (
 		return l.allow(ctx, key, perSecond, 1)
 	}
 	l.mu.Unlock()
+	if first {
+		// Let the goroutines already runnable go first: under load many
+		// of them are write requests of the same token, which then join
+		// this statement instead of waiting for the next one. When the
+		// server is idle there are none and no time passes. (The token
+		// generation read, which this statement now also is for writes,
+		// does the same: usecase.principalCache.generation.)
+		runtime.Gosched()
+		l.mu.Lock()
+		q.next = nil // its size is final
+		l.mu.Unlock()
+	}
 	if lead {
 		l.run(ctx, k, q, b)
 	} else {
