@@ -51,10 +51,7 @@ func (a *App) Principal(ctx context.Context, hash string) (auth.Principal, error
 // confirm it with the statement that decides the request's rate limit
 // (auth.GenerationLimiter), one round trip instead of two.
 func (a *App) CachedPrincipal(hash string) (auth.Principal, int64, bool) {
-	c := &a.principals
-	c.mu.Lock()
-	e, ok := c.entries[hash]
-	c.mu.Unlock()
+	e, ok := a.principals.entry(hash)
 	return e.p, e.gen, ok
 }
 
@@ -123,10 +120,16 @@ func (c *principalCache) generation(read func() (int64, error)) (int64, error) {
 var errGenerationRead = errors.New("token generation read did not finish")
 
 func (c *principalCache) get(hash string, gen int64) (auth.Principal, bool) {
-	c.mu.Lock()
-	e, ok := c.entries[hash]
-	c.mu.Unlock()
+	e, ok := c.entry(hash)
 	return e.p, ok && e.gen == gen
+}
+
+// entry returns what is kept for hash, whatever its generation.
+func (c *principalCache) entry(hash string) (cachedPrincipal, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.entries[hash]
+	return e, ok
 }
 
 func (c *principalCache) put(hash string, p auth.Principal, gen int64) {
