@@ -57,17 +57,24 @@ func ServeBare(ctx context.Context, addr string, stdout io.Writer) error {
 	return nil
 }
 
+// startBare starts the bare handler as a process of its own.
+func startBare(ctx context.Context, cfg Config) (*process, error) {
+	return startProcess(ctx, filepath.Join(cfg.OutDir, "bare.log"), cfg.Binary, "bench", "--"+ServeBareFlag, "127.0.0.1:0")
+}
+
+// bareLoad is the bare handler's workload: GET / again and again.
+var bareLoad = workload{next: func(int) loadgen.Request { return loadgen.Request{Method: http.MethodGet, Path: "/"} }}
+
 // measureBare starts the bare handler and load-tests it like a riskd
 // scenario: its throughput is the ceiling riskd's is compared with.
 func measureBare(ctx context.Context, cfg Config) (Row, error) {
 	cfg.logf("bare handler: the machine's ceiling")
-	p, err := startProcess(ctx, filepath.Join(cfg.OutDir, "bare.log"), cfg.Binary, "bench", "--"+ServeBareFlag, "127.0.0.1:0")
+	p, err := startBare(ctx, cfg)
 	if err != nil {
 		return Row{}, err
 	}
 	r := Row{Scenario: "bare", What: "GET / of a bare net/http handler answering a small JSON body (the ceiling)"}
-	get := loadgen.Request{Method: http.MethodGet, Path: "/"}
-	err = p.measureLoad(ctx, cfg, cfg.Concurrency, workload{next: func(int) loadgen.Request { return get }}, &r)
+	err = p.measureLoad(ctx, cfg, cfg.Concurrency, bareLoad, &r)
 	err = errors.Join(err, p.stop())
 	if err != nil {
 		return r, err

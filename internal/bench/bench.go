@@ -20,6 +20,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -74,11 +75,11 @@ type scenario struct {
 	// more clients than cores every request also waits for the others, and
 	// latency is clients ÷ throughput whatever the request does.
 	targetClients int
-	// adjacentCeiling measures the bare handler again just before the
-	// scenario, and its share of the ceiling is of that figure: on a
-	// shared virtual machine the ceiling drifts by a third from one
-	// minute to the next.
-	adjacentCeiling bool
+	// ceilingInTurns measures the bare handler again, in turns with the
+	// scenario (measureInTurns), and its share of the ceiling is of that
+	// figure: on a shared virtual machine the ceiling drifts by a sixth
+	// within a minute and by a third from one minute to the next.
+	ceilingInTurns bool
 }
 
 // workload is what prepare hands the harness: requests for a load test, or
@@ -243,19 +244,8 @@ func runBackend(ctx context.Context, cfg Config, backend string, ceiling float64
 			continue
 		}
 		cfg.logf("%s %s: %s", backend, sc.name, sc.what)
-		c := ceiling
-		if sc.adjacentCeiling {
-			bare, err := measureBare(ctx, cfg)
-			bare.Backend, bare.What = backend, "the bare handler again, just before "+sc.name+" (its ceiling)"
-			if err != nil {
-				bare.Err = err.Error()
-			} else {
-				c = bare.PerSecond
-			}
-			rows = append(rows, bare)
-		}
-		for _, r := range e.runScenario(ctx, sc, c) {
-			cfg.logf("%s %s: %s", backend, sc.name, r.Summary())
+		for _, r := range e.runScenario(ctx, sc, ceiling) {
+			cfg.logf("%s %s: %s", backend, r.Scenario, r.Summary())
 			rows = append(rows, r)
 		}
 	}
@@ -284,9 +274,14 @@ func (e *env) runScenario(ctx context.Context, sc scenario, ceiling float64) []R
 		r.Err = err.Error()
 		return []Row{r}
 	}
-	if wl.run != nil {
+	var bare *Row
+	switch {
+	case wl.run != nil:
 		err = e.srv.measureRun(ctx, wl, &r)
-	} else {
+	case sc.ceilingInTurns:
+		bare = &Row{Backend: e.backend, Scenario: "bare", What: "the bare handler again, in turns with " + sc.name + " (its ceiling)"}
+		err = e.measureWithCeiling(ctx, wl, &r, bare)
+	default:
 		err = e.srv.measureLoad(ctx, e.cfg, e.cfg.Concurrency, wl, &r)
 	}
 	if err != nil {
@@ -294,15 +289,17 @@ func (e *env) runScenario(ctx context.Context, sc scenario, ceiling float64) []R
 		return []Row{r}
 	}
 	rows := []Row{r}
-	graded := &rows[0]
+	if bare != nil {
+		rows, ceiling = []Row{*bare, r}, bare.PerSecond
+	}
 	if sc.targetClients > 0 {
 		light := Row{Backend: e.backend, Scenario: sc.name, What: sc.what}
 		if err := e.srv.measureLoad(ctx, e.cfg, sc.targetClients, wl, &light); err != nil {
 			light.Err = err.Error()
 		}
 		rows = append(rows, light)
-		graded = &rows[1]
 	}
+	graded := &rows[len(rows)-1]
 	// The ceiling was measured with --concurrency clients; a run with other
 	// clients is not comparable with it.
 	for i := range rows {
@@ -318,47 +315,132 @@ func (e *env) runScenario(ctx context.Context, sc scenario, ceiling float64) []R
 	return rows
 }
 
+// measureWithCeiling measures wl on riskd and the bare handler, started for
+// it, in turns: bare gets the ceiling r is a share of.
+func (e *env) measureWithCeiling(ctx context.Context, wl workload, r, bare *Row) error {
+	p, err := startBare(ctx, e.cfg)
+	if err != nil {
+		return fmt.Errorf("bare handler: %w", err)
+	}
+	err = measureInTurns(ctx, e.cfg, e.cfg.Concurrency, []part{{p, bareLoad, bare}, {e.srv, wl, r}})
+	err = errors.Join(err, p.stop())
+	if err == nil && bare.Errors > 0 {
+		err = fmt.Errorf("bare handler: %d requests failed, the first: %s", bare.Errors, bare.FirstError)
+	}
+	return err
+}
+
 // measureLoad warms the server up, then runs the load test with clients
 // clients and reads the server's allocation counter and peak memory around
 // it.
 func (p *process) measureLoad(ctx context.Context, cfg Config, clients int, wl workload, r *Row) error {
-	lg := loadgen.Config{Target: p.base, Concurrency: clients, Duration: min(warmUp, cfg.Duration), MaxRequests: maxRequests, Observe: wl.observe}
-	if _, err := loadgen.Run(ctx, lg, wl.next); err != nil {
-		return err
+	return measureInTurns(ctx, cfg, clients, []part{{p, wl, r}})
+}
+
+// part is one server's share of a measurement: the server, its workload
+// and the row its figures go to.
+type part struct {
+	p  *process
+	wl workload
+	r  *Row
+}
+
+// maxTurns is how many turns each part of a measurement in turns gets, and
+// minTurn the shortest turn: every turn opens its clients' connections
+// anew, which should stay a small part of it.
+const (
+	maxTurns = 4
+	minTurn  = 250 * time.Millisecond
+)
+
+// turns is how many turns each of parts servers gets in a measurement of d
+// per server.
+func turns(d time.Duration, parts int) int {
+	if parts < 2 {
+		return 1
 	}
-	before, err := p.mallocs(ctx)
-	if err != nil {
-		return err
+	return min(maxTurns, max(1, int(d/minTurn)))
+}
+
+// turnOrder is the order in which the parts take turn t: forward, then
+// backward (ABBA), so that a drift of the machine's speed during the
+// measurement falls on every part alike.
+func turnOrder(t, parts int) []int {
+	order := make([]int, parts)
+	for i := range order {
+		order[i] = i
 	}
-	p.resetPeakRSS()
-	lg.Duration = cfg.Duration
-	var profiled chan error
-	if cfg.Profile && p.debug != "" { // the bare handler has no profiles
-		profiled = make(chan error, 1)
-		path := filepath.Join(cfg.OutDir, fmt.Sprintf("cpu-%s-%s-%d.pprof", r.Backend, r.Scenario, clients))
-		go func() { profiled <- p.cpuProfile(ctx, cfg.Duration, path) }()
+	if t%2 == 1 {
+		slices.Reverse(order)
 	}
-	res, err := loadgen.Run(ctx, lg, wl.next)
-	if err != nil {
-		return err
+	return order
+}
+
+// measureInTurns warms each part's server up, then load-tests them in
+// turns, each for cfg.Duration in all, and reads each server's allocation
+// counter and peak memory around it. With one part it is one run. With
+// several, their throughputs are compared on the same stretch of time: on
+// a shared virtual machine the speed drifts by a sixth within a minute
+// (docs/benchmarks.md), and a ceiling measured before a scenario can be
+// measured in another phase of the drift than the scenario.
+func measureInTurns(ctx context.Context, cfg Config, clients int, parts []part) error {
+	lg := loadgen.Config{Concurrency: clients, Duration: min(warmUp, cfg.Duration), MaxRequests: maxRequests}
+	before := make([]float64, len(parts))
+	for i, m := range parts {
+		lg.Target, lg.Observe = m.p.base, m.wl.observe
+		if _, err := loadgen.Run(ctx, lg, m.wl.next); err != nil {
+			return err
+		}
+		var err error
+		if before[i], err = m.p.mallocs(ctx); err != nil {
+			return err
+		}
+		m.p.resetPeakRSS()
 	}
-	if profiled != nil {
+	n := turns(cfg.Duration, len(parts))
+	lg.Duration = cfg.Duration / time.Duration(n)
+	total := cfg.Duration * time.Duration(len(parts))
+	var profiles []chan error
+	for _, m := range parts {
+		if cfg.Profile && m.p.debug != "" { // the bare handler has no profiles
+			profiled := make(chan error, 1)
+			path := filepath.Join(cfg.OutDir, fmt.Sprintf("cpu-%s-%s-%d.pprof", m.r.Backend, m.r.Scenario, clients))
+			go func() { profiled <- m.p.cpuProfile(ctx, total, path) }()
+			profiles = append(profiles, profiled)
+		}
+	}
+	runs := make([][]*loadgen.Result, len(parts))
+	for t := range n {
+		for _, i := range turnOrder(t, len(parts)) {
+			m := parts[i]
+			lg.Target, lg.Observe = m.p.base, m.wl.observe
+			res, err := loadgen.Run(ctx, lg, m.wl.next)
+			if err != nil {
+				return err
+			}
+			runs[i] = append(runs[i], res)
+		}
+	}
+	for _, profiled := range profiles {
 		if err := <-profiled; err != nil {
 			return err
 		}
 	}
-	after, err := p.mallocs(ctx)
-	if err != nil {
-		return err
+	for i, m := range parts {
+		after, err := m.p.mallocs(ctx)
+		if err != nil {
+			return err
+		}
+		res, r := loadgen.Merge(runs[i]...), m.r
+		r.Unit, r.Clients = "req", clients
+		r.Requests, r.Errors, r.FirstError = res.Requests, res.Errors(), res.FirstError
+		r.Elapsed, r.PerSecond = res.Elapsed, res.PerSecond()
+		r.P50, r.P95, r.P99 = res.Percentile(50), res.Percentile(95), res.Percentile(99)
+		if res.Requests > 0 {
+			r.AllocsPerReq = (after - before[i]) / float64(res.Requests)
+		}
+		r.PeakRSSKiB = m.p.peakRSS()
 	}
-	r.Unit, r.Clients = "req", clients
-	r.Requests, r.Errors, r.FirstError = res.Requests, res.Errors(), res.FirstError
-	r.Elapsed, r.PerSecond = res.Elapsed, res.PerSecond()
-	r.P50, r.P95, r.P99 = res.Percentile(50), res.Percentile(95), res.Percentile(99)
-	if res.Requests > 0 {
-		r.AllocsPerReq = (after - before) / float64(res.Requests)
-	}
-	r.PeakRSSKiB = p.peakRSS()
 	return nil
 }
 

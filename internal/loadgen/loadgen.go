@@ -220,6 +220,28 @@ func Run(ctx context.Context, cfg Config, next Factory) (*Result, error) {
 	return res, ctx.Err()
 }
 
+// Merge combines the results of several runs, such as the turns of a
+// measurement taken in turns with another server's: their responses and
+// their elapsed times add up, and the first error is the first run's that
+// had one.
+func Merge(runs ...*Result) *Result {
+	res := &Result{Status: map[int]int{}}
+	for _, r := range runs {
+		res.Requests += r.Requests
+		res.TransportErrors += r.TransportErrors
+		for code, n := range r.Status {
+			res.Status[code] += n
+		}
+		if res.FirstError == "" {
+			res.FirstError = r.FirstError
+		}
+		res.Elapsed += r.Elapsed
+		res.Latencies = append(res.Latencies, r.Latencies...)
+	}
+	slices.Sort(res.Latencies)
+	return res
+}
+
 // clientState is one client's share of the measurements; clients never
 // share one, so recording needs no lock.
 type clientState struct {

@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -276,5 +277,31 @@ func TestPerSecond(t *testing.T) {
 	}
 	if got := (&loadgen.Result{}).PerSecond(); got != 0 {
 		t.Fatalf("PerSecond of nothing = %v", got)
+	}
+}
+
+func TestMergeAddsTurnsUp(t *testing.T) {
+	a := &loadgen.Result{
+		Requests: 3, Status: map[int]int{200: 2, 500: 1}, FirstError: "GET /: 500 boom",
+		Elapsed: time.Second, Latencies: []time.Duration{1, 4, 9},
+	}
+	b := &loadgen.Result{Requests: 2, Status: map[int]int{200: 2}, Elapsed: time.Second, Latencies: []time.Duration{2, 3}}
+	c := &loadgen.Result{TransportErrors: 1, FirstError: "dial: refused", Status: map[int]int{}, Elapsed: 2 * time.Second}
+
+	m := loadgen.Merge(b, a, c)
+	if m.Requests != 5 || m.Status[200] != 4 || m.Status[500] != 1 || m.TransportErrors != 1 || m.Errors() != 2 {
+		t.Fatalf("counts %+v", m)
+	}
+	if m.Elapsed != 4*time.Second || m.PerSecond() != 1.25 {
+		t.Fatalf("elapsed %v, %v/s", m.Elapsed, m.PerSecond())
+	}
+	if want := []time.Duration{1, 2, 3, 4, 9}; !slices.Equal(m.Latencies, want) {
+		t.Fatalf("latencies %v, want %v (sorted, all of them)", m.Latencies, want)
+	}
+	if m.FirstError != "GET /: 500 boom" {
+		t.Fatalf("first error %q, want the first run's that had one", m.FirstError)
+	}
+	if len(a.Latencies) != 3 || a.Status[200] != 2 {
+		t.Fatalf("a run merged was changed: %+v", a)
 	}
 }
