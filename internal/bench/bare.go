@@ -69,20 +69,30 @@ var bareLoad = workload{next: func(int) loadgen.Request { return loadgen.Request
 // scenario: its throughput is the ceiling riskd's is compared with.
 func measureBare(ctx context.Context, cfg Config) (Row, error) {
 	cfg.logf("bare handler: the machine's ceiling")
-	p, err := startBare(ctx, cfg)
-	if err != nil {
-		return Row{}, err
-	}
 	r := Row{Scenario: "bare", What: "GET / of a bare net/http handler answering a small JSON body (the ceiling)"}
-	err = p.measureLoad(ctx, cfg, cfg.Concurrency, bareLoad, &r)
-	err = errors.Join(err, p.stop())
-	if err != nil {
+	if err := measureWithBare(ctx, cfg, &r); err != nil {
 		return r, err
-	}
-	if r.Errors > 0 {
-		return r, fmt.Errorf("%d requests failed, the first: %s", r.Errors, r.FirstError)
 	}
 	r.OfCeiling = 1
 	cfg.logf("bare handler: %s", r.Summary())
 	return r, nil
+}
+
+// measureWithBare starts the bare handler and measures it into bare, in
+// turns with the other parts when there are any (measureInTurns). A
+// failed request to it fails the measurement: a ceiling with errors is no
+// ceiling.
+func measureWithBare(ctx context.Context, cfg Config, bare *Row, others ...part) error {
+	p, err := startBare(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	err = measureInTurns(ctx, cfg, cfg.Concurrency, append([]part{{p, bareLoad, bare}}, others...))
+	if err := errors.Join(err, p.stop()); err != nil {
+		return err
+	}
+	if bare.Errors > 0 {
+		return fmt.Errorf("%d requests failed, the first: %s", bare.Errors, bare.FirstError)
+	}
+	return nil
 }

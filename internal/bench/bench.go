@@ -280,7 +280,7 @@ func (e *env) runScenario(ctx context.Context, sc scenario, ceiling float64) []R
 		err = e.srv.measureRun(ctx, wl, &r)
 	case sc.ceilingInTurns:
 		bare = &Row{Backend: e.backend, Scenario: "bare", What: "the bare handler again, in turns with " + sc.name + " (its ceiling)"}
-		err = e.measureWithCeiling(ctx, wl, &r, bare)
+		err = e.measureWithCeiling(ctx, sc.name, wl, &r, bare)
 	default:
 		err = e.srv.measureLoad(ctx, e.cfg, e.cfg.Concurrency, wl, &r)
 	}
@@ -317,17 +317,11 @@ func (e *env) runScenario(ctx context.Context, sc scenario, ceiling float64) []R
 
 // measureWithCeiling measures wl on riskd and the bare handler, started for
 // it, in turns: bare gets the ceiling r is a share of.
-func (e *env) measureWithCeiling(ctx context.Context, wl workload, r, bare *Row) error {
-	p, err := startBare(ctx, e.cfg)
-	if err != nil {
-		return fmt.Errorf("bare handler: %w", err)
+func (e *env) measureWithCeiling(ctx context.Context, name string, wl workload, r, bare *Row) error {
+	if err := measureWithBare(ctx, e.cfg, bare, part{e.srv, wl, r}); err != nil {
+		return fmt.Errorf("bare handler and %s in turns: %w", name, err)
 	}
-	err = measureInTurns(ctx, e.cfg, e.cfg.Concurrency, []part{{p, bareLoad, bare}, {e.srv, wl, r}})
-	err = errors.Join(err, p.stop())
-	if err == nil && bare.Errors > 0 {
-		err = fmt.Errorf("bare handler: %d requests failed, the first: %s", bare.Errors, bare.FirstError)
-	}
-	return err
+	return nil
 }
 
 // measureLoad warms the server up, then runs the load test with clients

@@ -223,9 +223,17 @@ func Run(ctx context.Context, cfg Config, next Factory) (*Result, error) {
 // Merge combines the results of several runs, such as the turns of a
 // measurement taken in turns with another server's: their responses and
 // their elapsed times add up, and the first error is the first run's that
-// had one.
+// had one. A single run is its own merge, returned as it is: its latencies
+// (up to MaxRequests of them) are neither copied nor sorted again.
 func Merge(runs ...*Result) *Result {
-	res := &Result{Status: map[int]int{}}
+	if len(runs) == 1 {
+		return runs[0]
+	}
+	n := 0
+	for _, r := range runs {
+		n += len(r.Latencies)
+	}
+	res := &Result{Status: map[int]int{}, Latencies: make([]time.Duration, 0, n)}
 	for _, r := range runs {
 		res.Requests += r.Requests
 		res.TransportErrors += r.TransportErrors

@@ -304,4 +304,7 @@ func TestMergeAddsTurnsUp(t *testing.T) {
 	if len(a.Latencies) != 3 || a.Status[200] != 2 {
 		t.Fatalf("a run merged was changed: %+v", a)
 	}
+	if loadgen.Merge(a) != a {
+		t.Fatal("one run's merge is not the run itself")
+	}
 }
