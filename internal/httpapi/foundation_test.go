@@ -98,6 +98,36 @@ func TestErrorsUseTheEnvelope(t *testing.T) {
 	})
 }
 
+// Every response carries the security headers and a request id, whether
+// the request succeeded, failed or matched no route; a caller's plain id is
+// echoed, any other is replaced.
+func TestResponseHeaders(t *testing.T) {
+	e := apitest.New(t, storetest.SQLite(t), apitest.Options{})
+	tok := e.Tokens[auth.Viewer]
+	want := map[string]string{"X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY", "Referrer-Policy": "no-referrer"}
+	for _, res := range []apitest.Response{
+		e.Do("GET", "/api/v1/whoami", tok, nil).Expect(t, 200),
+		e.Do("GET", "/api/v1/whoami", "", nil).Expect(t, 401),
+		e.Do("GET", "/no/such/route", tok, nil).Expect(t, 404),
+		e.Do("GET", "/healthz", "", nil).Expect(t, 200),
+	} {
+		for k, v := range want {
+			if got := res.Header.Values(k); len(got) != 1 || got[0] != v {
+				t.Errorf("%s = %q, want %q", k, got, v)
+			}
+		}
+		if id := res.Header.Get("X-Request-ID"); len(id) != 24 {
+			t.Errorf("X-Request-ID = %q, want 24 hex digits", id)
+		}
+	}
+	if id := e.Do("GET", "/api/v1/whoami", tok, nil, "X-Request-ID", "trace-42_A").Header.Get("X-Request-ID"); id != "trace-42_A" {
+		t.Errorf("a plain X-Request-ID came back as %q", id)
+	}
+	if id := e.Do("GET", "/api/v1/whoami", tok, nil, "X-Request-ID", "a b").Header.Get("X-Request-ID"); id == "a b" || len(id) != 24 {
+		t.Errorf("an X-Request-ID with a space came back as %q", id)
+	}
+}
+
 func TestJobsAPI(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		e := apitest.New(t, b, apitest.Options{})

@@ -169,11 +169,13 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 		}
 		ctx := context.WithValue(r.Context(), requestIDKey, id)
 		r = r.WithContext(ctx)
+		// Keys already canonical and values shared: Set would canonicalise
+		// each key and allocate each value on every request.
 		h := w.Header()
-		h.Set("X-Request-ID", id)
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("X-Frame-Options", "DENY")
-		h.Set("Referrer-Policy", "no-referrer")
+		h["X-Request-Id"] = []string{id}
+		h["X-Content-Type-Options"] = nosniff
+		h["X-Frame-Options"] = deny
+		h["Referrer-Policy"] = noReferrer
 		rec := &statusRecorder{ResponseWriter: w}
 		defer func() {
 			if p := recover(); p != nil {
@@ -208,6 +210,15 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 		next.ServeHTTP(rec, r)
 	})
 }
+
+// The security headers every response carries. The slices are shared by
+// all responses: net/http only reads them, and Header.Set and Add replace
+// or reallocate a value rather than write into it.
+var (
+	nosniff    = []string{"nosniff"}
+	deny       = []string{"DENY"}
+	noReferrer = []string{"no-referrer"}
+)
 
 // validRequestID accepts a caller's id only when it is short and plain, so
 // it is safe to echo and log.
