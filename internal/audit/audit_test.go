@@ -1,6 +1,7 @@
 package audit_test
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -69,4 +70,64 @@ func TestStateHashDependsOnState(t *testing.T) {
 	if a == b || len(a) != 64 {
 		t.Fatalf("state hashes %s %s", a, b)
 	}
+}
+
+// The hashes of stored chains must not change from one release to the
+// next: these were computed by the first implementation.
+func TestHashesAreStable(t *testing.T) {
+	e := audit.Event{
+		SpaceID: 12, Seq: 345, ActorID: "tok_01JABC", Action: "analysis.risk", ResourceType: "job",
+		ResourceID: "job_01K00000000000000000000000", StateHash: "ab", PrevHash: "cd",
+		At: time.Date(2026, 12, 1, 6, 30, 5, 123456789, time.FixedZone("x", 3600)),
+	}
+	if got, want := audit.ComputeHash(e), "0768b12aeb9bd196e0b5c7412a8b0d2349f77820bbe60ee490ef2378504b2c6f"; got != want {
+		t.Errorf("ComputeHash = %s, want %s", got, want)
+	}
+	e.At = e.At.Add(time.Microsecond)
+	if audit.ComputeHash(e) == "0768b12aeb9bd196e0b5c7412a8b0d2349f77820bbe60ee490ef2378504b2c6f" {
+		t.Error("a microsecond later hashes the same")
+	}
+	// One allocation, the hex string: a hash per audited write.
+	if n := testing.AllocsPerRun(100, func() { audit.ComputeHash(e) }); n > 1 {
+		t.Errorf("ComputeHash allocates %v times", n)
+	}
+	state := map[string]any{"a": "<&>\u2028", "b": []int{1, 2}}
+	if got, want := must(audit.StateHash(state)), "96ed56192e4e61d0b5046e2b28cfb8c48dead39d912bec5f4c311c3e8e64dcf4"; got != want {
+		t.Errorf("StateHash = %s, want %s", got, want)
+	}
+}
+
+// A state already encoded hashes as the value it encodes; other bytes do
+// not.
+func TestStateHashOfEncoded(t *testing.T) {
+	for _, v := range []any{
+		map[string]any{"a": "<&>\u2028 x", "b": []int{1, 2}, "c": nil},
+		struct {
+			Type      string `json:"type"`
+			RiskScore int    `json:"riskScore"`
+		}{"analysis.risk.result", 42},
+		json.RawMessage(`{"a":1}`),
+	} {
+		b, err := json.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := must(audit.StateHash(audit.Encoded(b))), must(audit.StateHash(v)); got != want {
+			t.Errorf("%s: Encoded hashes %s, the value %s", b, got, want)
+		}
+	}
+	// Not the hash of a []byte, which json.Marshal writes in base64.
+	if must(audit.StateHash(audit.Encoded(`{"a":1}`))) == must(audit.StateHash([]byte(`{"a":1}`))) {
+		t.Error("Encoded hashes like a []byte")
+	}
+	if must(audit.StateHash(audit.Encoded(`{"a":1}`))) == must(audit.StateHash(audit.Encoded(`{"a":2}`))) {
+		t.Error("two states hash the same")
+	}
+}
+
+func must(h string, err error) string {
+	if err != nil {
+		panic(err)
+	}
+	return h
 }

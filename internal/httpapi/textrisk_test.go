@@ -1,6 +1,8 @@
 package httpapi_test
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -51,6 +53,15 @@ func TestInlineRiskAssessment(t *testing.T) {
 			t.Fatalf("GET differs from the submit response:\n%s\n%s", res.Body, again.Body)
 		}
 		e.Do("GET", "/api/v1/jobs/"+job.ID, e.OtherTokens[auth.Admin], nil).ExpectError(t, 404, "not_found")
+		// The audit event records the hash of the result as served.
+		var events struct {
+			Results []struct{ Action, ActorID, StateHash string }
+		}
+		e.Do("GET", "/api/v1/audit-events?resourceType=job&resourceId="+job.ID, e.Tokens[auth.Admin], nil).Expect(t, 200).JSON(t, &events)
+		if sum := sha256.Sum256(job.Result); len(events.Results) != 1 || events.Results[0].Action != "analysis.risk" ||
+			events.Results[0].StateHash != hex.EncodeToString(sum[:]) {
+			t.Fatalf("audit events of %s = %+v, want the hash of %s", job.ID, events.Results, job.Result)
+		}
 
 		clean := "Thank you for contacting us. We received your dispute and will credit your account provisionally within 10 business days while we investigate."
 		e.Do("POST", "/api/v1/analysis/risk", tok, analysisBody(clean, "dispute")).Expect(t, 200).JSON(t, &job)

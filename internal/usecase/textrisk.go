@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"github.com/riskd/riskd/internal/audit"
 	"github.com/riskd/riskd/internal/auth"
 	"github.com/riskd/riskd/internal/jobs"
 	"github.com/riskd/riskd/internal/store"
@@ -108,7 +109,8 @@ func (a *App) AssessTextRisk(ctx context.Context, p auth.Principal, text string,
 		if _, err := a.Store.InsertJob(ctx, tx, j); err != nil {
 			return err
 		}
-		return a.AuditAs(ctx, tx, p, "analysis.risk", "job", j.ID, j.Result)
+		// j.Result is json.Marshal's: hashed as it is, not encoded again.
+		return a.AuditAs(ctx, tx, p, "analysis.risk", "job", j.ID, audit.Encoded(j.Result))
 	})
 	return j, err
 }
