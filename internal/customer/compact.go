@@ -7,7 +7,8 @@ import (
 	"math"
 	"slices"
 	"strconv"
-	"unicode/utf8"
+
+	"github.com/riskd/riskd/internal/jsonlex"
 )
 
 // An assessment is kept for good, and re-scoring writes one per customer,
@@ -69,9 +70,9 @@ func EncodeResult(dst []byte, r Result) []byte {
 		if i > 0 {
 			dst = append(dst, ',')
 		}
-		dst = appendString(dst, k)
+		dst = jsonlex.AppendString(dst, k)
 		dst = append(dst, ':')
-		dst = appendList(dst, r.Comments[k], appendString)
+		dst = appendList(dst, r.Comments[k], jsonlex.AppendString)
 	}
 	dst = append(dst, '}')
 	if format == compactFormatScores {
@@ -81,18 +82,18 @@ func EncodeResult(dst []byte, r Result) []byte {
 	dst = append(dst, `,"w":`...)
 	dst = appendList(dst, weights[:], appendFloat)
 	dst = append(dst, `,"m":`...)
-	dst = appendList(dst, r.MissingInputs, appendString)
+	dst = appendList(dst, r.MissingInputs, jsonlex.AppendString)
 	dst = append(dst, `,"k":[`...)
 	for i, k := range r.KnockOuts {
 		if i > 0 {
 			dst = append(dst, ',')
 		}
 		dst = append(dst, '[')
-		dst = appendString(dst, k.Rule)
+		dst = jsonlex.AppendString(dst, k.Rule)
 		dst = append(dst, ',')
-		dst = appendString(dst, k.Party)
+		dst = jsonlex.AppendString(dst, k.Party)
 		dst = append(dst, ',')
-		dst = appendString(dst, string(k.Floor))
+		dst = jsonlex.AppendString(dst, string(k.Floor))
 		dst = append(dst, ']')
 	}
 	dst = append(dst, `],"e":[`...)
@@ -101,13 +102,13 @@ func EncodeResult(dst []byte, r Result) []byte {
 			dst = append(dst, ',')
 		}
 		dst = append(dst, '[')
-		dst = appendString(dst, t.Input)
+		dst = jsonlex.AppendString(dst, t.Input)
 		dst = append(dst, ',')
 		code, ok := basisCodes[t.Basis]
 		if !ok {
 			code = string(t.Basis)
 		}
-		dst = appendString(dst, code)
+		dst = jsonlex.AppendString(dst, code)
 		dst = append(dst, ',')
 		dst = appendFloat(dst, t.Factor)
 		dst = append(dst, ']')
@@ -199,34 +200,4 @@ func appendFloat(dst []byte, v float64) []byte {
 		v = 0
 	}
 	return strconv.AppendFloat(dst, v, 'g', -1, 64)
-}
-
-// appendString writes s as a JSON string. Invalid UTF-8 becomes U+FFFD, as
-// encoding/json writes it.
-func appendString(dst []byte, s string) []byte {
-	const hex = "0123456789abcdef"
-	dst = append(dst, '"')
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			switch {
-			case c == '"' || c == '\\':
-				dst = append(dst, '\\', c)
-			case c < 0x20:
-				dst = append(dst, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
-			default:
-				dst = append(dst, c)
-			}
-			i++
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			dst = append(dst, `\ufffd`...)
-		} else {
-			dst = append(dst, s[i:i+size]...)
-		}
-		i += size
-	}
-	return append(dst, '"')
 }

@@ -3,7 +3,8 @@
 // million times in a re-scoring, a risk event per row of a list, the body
 // of every inline text submission). Such a decoder takes the plain shapes
 // it knows and reports anything else, which its caller then decodes with
-// encoding/json.
+// encoding/json. AppendString is the way back, for encoders written by
+// hand for the same reason (a job envelope, a stored customer assessment).
 package jsonlex
 
 import (
