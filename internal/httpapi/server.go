@@ -67,6 +67,7 @@ func New(app *usecase.App, cfg Config, log *slog.Logger, m *metrics.Metrics, lim
 	hc := huma.DefaultConfig("riskd", cfg.Version)
 	hc.CreateHooks = nil // no $schema links in bodies: clients expect the documented shapes only
 	hc.DocsPath = ""     // /docs is served from the binary below, not from a CDN
+	hc.Formats = map[string]huma.Format{"application/json": jsonFormat, "json": jsonFormat}
 	hc.Info.Description = "Self-hosted risk assessment engine: risk models, AI product risk assessments, " +
 		"text compliance risk, vendor risk events and customer risk rating. Every error uses the envelope " +
 		"{\"error\":{\"code\",\"message\",\"details\"}}."
