@@ -372,7 +372,7 @@ func turnOrder(t, parts int) []int {
 
 // measureInTurns warms each part's server up, then load-tests them in
 // turns, each for cfg.Duration in all, and reads each server's allocation
-// counter and peak memory around it. With one part it is one run. With
+// counter, CPU time and peak memory around it. With one part it is one run. With
 // several, their throughputs are compared on the same stretch of time: on
 // a shared virtual machine the speed drifts by a sixth within a minute
 // (docs/benchmarks.md), and a ceiling measured before a scenario can be
@@ -380,6 +380,7 @@ func turnOrder(t, parts int) []int {
 func measureInTurns(ctx context.Context, cfg Config, clients int, parts []part) error {
 	lg := loadgen.Config{Concurrency: clients, Duration: min(warmUp, cfg.Duration), MaxRequests: maxRequests}
 	before := make([]float64, len(parts))
+	cpuBefore := make([]time.Duration, len(parts))
 	for i, m := range parts {
 		lg.Target, lg.Observe = m.p.base, m.wl.observe
 		if _, err := loadgen.Run(ctx, lg, m.wl.next); err != nil {
@@ -390,6 +391,7 @@ func measureInTurns(ctx context.Context, cfg Config, clients int, parts []part) 
 			return err
 		}
 		m.p.resetPeakRSS()
+		cpuBefore[i], _ = m.p.cpuTime()
 	}
 	n := turns(cfg.Duration, len(parts))
 	lg.Duration = cfg.Duration / time.Duration(n)
@@ -432,6 +434,9 @@ func measureInTurns(ctx context.Context, cfg Config, clients int, parts []part) 
 		r.P50, r.P95, r.P99 = res.Percentile(50), res.Percentile(95), res.Percentile(99)
 		if res.Requests > 0 {
 			r.AllocsPerReq = (after - before[i]) / float64(res.Requests)
+			if cpu, ok := m.p.cpuTime(); ok {
+				r.CPUPerReq = (cpu - cpuBefore[i]) / time.Duration(res.Requests)
+			}
 		}
 		r.PeakRSSKiB = m.p.peakRSS()
 	}

@@ -81,7 +81,7 @@ func TestMarkdown(t *testing.T) {
 		Micro: bench.Micro{File: "bench-out/micro.txt", Lines: []string{"pkg: x\n", "BenchmarkX-2 \t 10 \t 5 ns/op\n"}},
 		Rows: []bench.Row{
 			{Scenario: "bare", What: "the ceiling", Unit: "req", Clients: 64, Requests: 400000, PerSecond: 40000, OfCeiling: 1,
-				P50: time.Millisecond, P95: 2 * time.Millisecond, P99: 3 * time.Millisecond, AllocsPerReq: 19, PeakRSSKiB: 20480},
+				P50: time.Millisecond, P95: 2 * time.Millisecond, P99: 3 * time.Millisecond, AllocsPerReq: 19, CPUPerReq: 14 * time.Microsecond, PeakRSSKiB: 20480},
 			{Backend: "sqlite", Scenario: "submit", What: "inline", Unit: "req", Clients: 64, Requests: 60000, PerSecond: 6000.4, OfCeiling: 0.15,
 				P99: 20 * time.Millisecond, AllocsPerReq: 300, PeakRSSKiB: 51200, Targets: []bench.Verdict{
 					{Target: "≥ 25% of the bare handler", Measured: "15.0%"},
@@ -101,12 +101,12 @@ func TestMarkdown(t *testing.T) {
 		"2 CPUs (Test CPU), 4.0 GiB RAM, TestOS, go1.26",
 		"64 clients (--concurrency) unless the clients column says otherwise",
 		"load average 0.10 0.20 0.30",
-		"| — | **bare**: the ceiling | 64 | 400,000 | 0 | 40,000 req/s | 100.0% | 1.00 ms | 2.00 ms | 3.00 ms | 19 | 20.0 MiB |",
+		"| — | **bare**: the ceiling | 64 | 400,000 | 0 | 40,000 req/s | 100.0% | 1.00 ms | 2.00 ms | 3.00 ms | 19 | 14 µs | 20.0 MiB |",
 		"| sqlite | **submit**: inline | 64 | 60,000 | 0 | 6,000 req/s | 15.0% |",
 		"| sqlite | submit | 64 | ≥ 25% of the bare handler | 15.0% | MISS |",
 		"| sqlite | submit | 64 | ≥ 5,000 req/s | 6,000 req/s | PASS |",
 		"| sqlite | **risk-event-list**: list | skipped: no GET /v1/risk-events |",
-		"| postgres | **customer-rescore**: job | — | 1,000,000 | 0 | 25,000 customers/s | — | — | — | — | — | — |",
+		"| postgres | **customer-rescore**: job | — | 1,000,000 | 0 | 25,000 customers/s | — | — | — | — | — | — | — |",
 		"| postgres | customer-rescore | — | ≥ 20,000 customers/s | 25,000 customers/s | PASS |",
 		"| postgres | **whoami**: auth | error: connection refused |",
 		"- sqlite job-get: `GET /api/v1/jobs/x: 500 'oops'`",
@@ -277,6 +277,10 @@ func TestRun(t *testing.T) {
 			}
 			if _, err := os.Stat("/proc/self/status"); err == nil && r.PeakRSSKiB <= 0 {
 				t.Fatalf("no peak RSS: %+v", r)
+			}
+			// A request costs a server between a microsecond and a second.
+			if _, err := os.Stat("/proc/self/stat"); err == nil && (r.CPUPerReq < time.Microsecond || r.CPUPerReq > time.Second) {
+				t.Fatalf("CPU per request %s: %+v", r.CPUPerReq, r)
 			}
 			if r.Scenario == "submit" && len(r.Targets) != 3 {
 				t.Fatalf("submit has targets %+v", r.Targets)

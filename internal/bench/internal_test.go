@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"os"
 	"slices"
 	"testing"
 	"time"
@@ -36,5 +37,24 @@ func TestTurnOrderAlternates(t *testing.T) {
 	}
 	if got := turnOrder(1, 1); !slices.Equal(got, []int{0}) {
 		t.Fatalf("one part: %v", got)
+	}
+}
+
+func TestParseCPUTime(t *testing.T) {
+	// A command name with a space and a parenthesis; utime 1234, stime 56.
+	stat := []byte("4242 (riskd (x) y) S 1 4242 4242 0 -1 4194560 900 0 0 0 1234 56 0 0 20 0 9 0 100 2000000 3000 " +
+		"18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 1 0 0 0 0 0\n")
+	if d, ok := parseCPUTime(stat); !ok || d != 12900*time.Millisecond {
+		t.Fatalf("parseCPUTime = %s, %v; want 12.9s", d, ok)
+	}
+	for _, bad := range []string{"", "4242 riskd S 1", "4242 (riskd) S 1 2 3", "4242 (riskd) S 1 4242 4242 0 -1 4194560 900 0 0 0 x 56 0"} {
+		if d, ok := parseCPUTime([]byte(bad)); ok {
+			t.Errorf("parseCPUTime(%q) = %s, true", bad, d)
+		}
+	}
+	if stat, err := os.ReadFile("/proc/self/stat"); err == nil {
+		if _, ok := parseCPUTime(stat); !ok {
+			t.Errorf("this process's stat does not parse: %s", stat)
+		}
 	}
 }

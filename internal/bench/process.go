@@ -157,6 +157,41 @@ func (p *process) peakRSS() int64 {
 	return 0
 }
 
+// cpuTime is the CPU time the server has used so far, user and system,
+// in all its threads; ok is false where the system does not say (Linux's
+// /proc does).
+func (p *process) cpuTime() (d time.Duration, ok bool) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", p.cmd.Process.Pid))
+	if err != nil {
+		return 0, false
+	}
+	return parseCPUTime(b)
+}
+
+// parseCPUTime reads utime and stime, fields 14 and 15 of /proc/PID/stat,
+// counted in USER_HZ ticks, which Linux fixes at 100 a second for /proc.
+// Field 2, the command name in parentheses, may hold spaces and
+// parentheses: fields are counted from its last ")".
+func parseCPUTime(stat []byte) (time.Duration, bool) {
+	i := bytes.LastIndexByte(stat, ')')
+	if i < 0 {
+		return 0, false
+	}
+	f := strings.Fields(string(stat[i+1:])) // f[0] is field 3
+	if len(f) < 13 {
+		return 0, false
+	}
+	user, err := strconv.ParseInt(f[11], 10, 64)
+	if err != nil {
+		return 0, false
+	}
+	sys, err := strconv.ParseInt(f[12], 10, 64)
+	if err != nil {
+		return 0, false
+	}
+	return time.Duration(user+sys) * (time.Second / 100), true
+}
+
 // cpuProfile saves a CPU profile of the server taken over d to path.
 func (p *process) cpuProfile(ctx context.Context, d time.Duration, path string) error {
 	secs := max(1, int(d.Round(time.Second)/time.Second))

@@ -39,8 +39,12 @@ type Row struct {
 	OfCeiling     float64
 	P50, P95, P99 time.Duration
 	AllocsPerReq  float64 // heap allocations in the server per request
-	PeakRSSKiB    int64   // the server's peak resident memory; 0 when unknown
-	Targets       []Verdict
+	// CPUPerReq is the server's CPU time (user and system) per request,
+	// counted over its turns and the others' in between, when it idles;
+	// 0 when the system does not say.
+	CPUPerReq  time.Duration
+	PeakRSSKiB int64 // the server's peak resident memory; 0 when unknown
+	Targets    []Verdict
 }
 
 // Verdict is a target checked against a row.
@@ -60,8 +64,8 @@ func (r *Row) Summary() string {
 	case r.Unit != "req":
 		return fmt.Sprintf("%s %s in %s: %s %s/s", thousands(float64(r.Requests)), r.Unit, r.Elapsed.Round(time.Millisecond), thousands(r.PerSecond), r.Unit)
 	}
-	s := fmt.Sprintf("%s: %s req/s, p50 %s p95 %s p99 %s, %.0f allocs/req, %d errors",
-		plural(r.Clients, "client"), thousands(r.PerSecond), ms(r.P50), ms(r.P95), ms(r.P99), r.AllocsPerReq, r.Errors)
+	s := fmt.Sprintf("%s: %s req/s, p50 %s p95 %s p99 %s, %.0f allocs/req, %s CPU/req, %d errors",
+		plural(r.Clients, "client"), thousands(r.PerSecond), ms(r.P50), ms(r.P95), ms(r.P99), r.AllocsPerReq, micros(r.CPUPerReq), r.Errors)
 	for _, v := range r.Targets {
 		s += fmt.Sprintf("; %s %s: %s", passMiss(v.Pass), v.Target, v.Measured)
 	}
@@ -127,27 +131,27 @@ func (rep *Report) Markdown() string {
 		rep.Concurrency, rep.Duration, min(warmUp, rep.Duration), rep.LoadAvg)
 
 	p("## Load test\n\n")
-	p("| backend | scenario | clients | requests | errors | throughput | of ceiling | p50 | p95 | p99 | allocs/req | peak RSS |\n")
-	p("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n")
+	p("| backend | scenario | clients | requests | errors | throughput | of ceiling | p50 | p95 | p99 | allocs/req | CPU/req | peak RSS |\n")
+	p("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n")
 	for _, r := range rep.Rows {
 		name := fmt.Sprintf("**%s**: %s", r.Scenario, r.What)
 		switch {
 		case r.Skipped != "":
-			p("| %s | %s | skipped: %s ||||||||||\n", backendName(&r), name, r.Skipped)
+			p("| %s | %s | skipped: %s |||||||||||\n", backendName(&r), name, r.Skipped)
 			continue
 		case r.Err != "":
-			p("| %s | %s | error: %s ||||||||||\n", backendName(&r), name, r.Err)
+			p("| %s | %s | error: %s |||||||||||\n", backendName(&r), name, r.Err)
 			continue
 		}
-		ceiling, p50, p95, p99, allocs := "—", "—", "—", "—", "—"
+		ceiling, p50, p95, p99, allocs, cpu := "—", "—", "—", "—", "—", "—"
 		if r.Unit == "req" {
-			p50, p95, p99, allocs = ms(r.P50), ms(r.P95), ms(r.P99), fmt.Sprintf("%.0f", r.AllocsPerReq)
+			p50, p95, p99, allocs, cpu = ms(r.P50), ms(r.P95), ms(r.P99), fmt.Sprintf("%.0f", r.AllocsPerReq), micros(r.CPUPerReq)
 			if r.OfCeiling > 0 {
 				ceiling = fmt.Sprintf("%.1f%%", r.OfCeiling*100)
 			}
 		}
-		p("| %s | %s | %s | %s | %d | %s %s/s | %s | %s | %s | %s | %s | %s |\n", backendName(&r), name, clients(r.Clients),
-			thousands(float64(r.Requests)), r.Errors, thousands(r.PerSecond), r.Unit, ceiling, p50, p95, p99, allocs, mib(r.PeakRSSKiB))
+		p("| %s | %s | %s | %s | %d | %s %s/s | %s | %s | %s | %s | %s | %s | %s |\n", backendName(&r), name, clients(r.Clients),
+			thousands(float64(r.Requests)), r.Errors, thousands(r.PerSecond), r.Unit, ceiling, p50, p95, p99, allocs, cpu, mib(r.PeakRSSKiB))
 	}
 	if first := firstErrors(rep.Rows); first != "" {
 		p("\nFirst failure per scenario:\n\n%s", first)
@@ -217,6 +221,15 @@ func passMiss(ok bool) string {
 // milliseconds and sub-millisecond latencies are common.
 func ms(d time.Duration) string {
 	return strconv.FormatFloat(float64(d)/float64(time.Millisecond), 'f', 2, 64) + " ms"
+}
+
+// micros is a CPU time per request in whole microseconds, or "—" when it
+// is unknown.
+func micros(d time.Duration) string {
+	if d <= 0 {
+		return "—"
+	}
+	return fmt.Sprintf("%.0f µs", float64(d)/float64(time.Microsecond))
 }
 
 func mib(kib int64) string {
