@@ -27,36 +27,33 @@ func TestJobEnvelopeJSONMatchesHuma(t *testing.T) {
 		{ID: "job_5", Type: "t", Status: store.JobFailed, CreatedAt: time.Time{}, UpdatedAt: at.Add(time.Nanosecond)},
 	}
 	for _, j := range jobs {
-		e := envelope(j)
-		var want, got bytes.Buffer
-		if err := huma.DefaultJSONFormat.Marshal(&want, e); err != nil {
-			t.Fatal(err)
-		}
-		if err := jsonFormat.Marshal(&got, e); err != nil {
-			t.Fatal(err)
-		}
-		if got.String() != want.String() {
-			t.Errorf("job %s:\n got %s\nwant %s", j.ID, got.String(), want.String())
+		if got, want := bothFormats(t, envelope(j)); got != want {
+			t.Errorf("job %s:\n got %s\nwant %s", j.ID, got, want)
 		}
 	}
+}
+
+// bothFormats writes v with jsonFormat and with huma's own JSON format.
+func bothFormats(t *testing.T, v any) (got, want string) {
+	t.Helper()
+	var g, w bytes.Buffer
+	if err := jsonFormat.Marshal(&g, v); err != nil {
+		t.Fatal(err)
+	}
+	if err := huma.DefaultJSONFormat.Marshal(&w, v); err != nil {
+		t.Fatal(err)
+	}
+	return g.String(), w.String()
 }
 
 // Bodies without their own JSON go through huma's format unchanged, and a
 // large body's buffer is not kept.
 func TestJSONFormatOtherBodies(t *testing.T) {
-	v := map[string]any{"a": "<&>", "b": []int{1}}
-	var want, got bytes.Buffer
-	if err := huma.DefaultJSONFormat.Marshal(&want, v); err != nil {
-		t.Fatal(err)
-	}
-	if err := jsonFormat.Marshal(&got, v); err != nil {
-		t.Fatal(err)
-	}
-	if got.String() != want.String() {
-		t.Errorf("got %s, want %s", got.String(), want.String())
+	if got, want := bothFormats(t, map[string]any{"a": "<&>", "b": []int{1}}); got != want {
+		t.Errorf("got %s, want %s", got, want)
 	}
 	big := envelope(store.Job{ID: "job_big", Result: json.RawMessage(`"` + strings.Repeat("x", 2*maxPooledBody) + `"`)})
-	got.Reset()
+	var got bytes.Buffer
 	if err := jsonFormat.Marshal(&got, big); err != nil || got.Len() < 2*maxPooledBody {
 		t.Fatalf("big body: %d bytes, %v", got.Len(), err)
 	}
