@@ -372,11 +372,11 @@ func turnOrder(t, parts int) []int {
 
 // measureInTurns warms each part's server up, then load-tests them in
 // turns, each for cfg.Duration in all, and reads each server's allocation
-// counter, CPU time and peak memory around it. With one part it is one run. With
-// several, their throughputs are compared on the same stretch of time: on
-// a shared virtual machine the speed drifts by a sixth within a minute
-// (docs/benchmarks.md), and a ceiling measured before a scenario can be
-// measured in another phase of the drift than the scenario.
+// counter, CPU time and peak memory around it. With one part it is one
+// run. With several, their throughputs are compared on the same stretch
+// of time: on a shared virtual machine the speed drifts by a sixth within
+// a minute (docs/benchmarks.md), and a ceiling measured before a scenario
+// can be measured in another phase of the drift than the scenario.
 func measureInTurns(ctx context.Context, cfg Config, clients int, parts []part) error {
 	lg := loadgen.Config{Concurrency: clients, Duration: min(warmUp, cfg.Duration), MaxRequests: maxRequests}
 	before := make([]float64, len(parts))
