@@ -227,6 +227,9 @@ func TestGroupTxDeferredRows(t *testing.T) {
 			if i%5 == 4 {
 				j.Status, j.Result, j.ErrorCode, j.ErrorMessage = store.JobFailed, nil, "analysis_failed", "could not"
 			}
+			if i%2 == 1 { // three different times, as well as two the same
+				j.RunAt = at.Add(time.Minute)
+			}
 			return j
 		}
 		taken := job(7)

@@ -49,6 +49,21 @@ type Job struct {
 
 const jobColumns = `id, space_id, type, status, args, result, error_code, error_message, attempts, max_attempts, run_at, lease_until, unique_key, created_at, updated_at`
 
+// times formats j's run, creation and update times for the store, each
+// of which an inline job has at the same instant: that one is formatted
+// once.
+func (j Job) times() (runAt, created, updated string) {
+	created = T(j.CreatedAt)
+	runAt, updated = created, created
+	if !j.RunAt.Equal(j.CreatedAt) {
+		runAt = T(j.RunAt)
+	}
+	if !j.UpdatedAt.Equal(j.CreatedAt) {
+		updated = T(j.UpdatedAt)
+	}
+	return runAt, created, updated
+}
+
 // InsertJob adds a job. With a UniqueKey that already exists nothing is
 // inserted and inserted is false. In a PostgreSQL group run a job without a
 // UniqueKey is inserted at the end of the run (laterRows): inserted is true
@@ -65,6 +80,7 @@ func (s *Store) InsertJob(ctx context.Context, q Q, j Job) (inserted bool, err e
 	if j.Result != nil {
 		result = string(j.Result)
 	}
+	runAt, created, updated := j.times()
 	// The conflict target names the predicate of a partial unique index
 	// over keyed jobs, which a whole constraint satisfies as well: a later
 	// migration can then make the index partial without breaking this
@@ -73,7 +89,7 @@ func (s *Store) InsertJob(ctx context.Context, q Q, j Job) (inserted bool, err e
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, NULL, $12, $13, $14)
 		ON CONFLICT (unique_key) WHERE unique_key IS NOT NULL DO NOTHING`,
 		j.ID, j.SpaceID, j.Type, j.Status, string(j.Args), result, nullStr(j.ErrorCode), nullStr(j.ErrorMessage),
-		j.Attempts, j.MaxAttempts, T(j.RunAt), unique, T(j.CreatedAt), T(j.UpdatedAt))
+		j.Attempts, j.MaxAttempts, runAt, unique, created, updated)
 	if err != nil {
 		return false, fmt.Errorf("insert job: %w", err)
 	}

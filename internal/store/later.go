@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"time"
 
 	"github.com/riskd/riskd/internal/audit"
 )
@@ -76,10 +75,7 @@ func (l *laterRows) insert(ctx context.Context, q Q, t *writeTx) error {
 		ids[i], spaces[i], types[i], statuses[i], args[i] = j.ID, j.SpaceID, j.Type, j.Status, string(j.Args)
 		results[i], codes[i], messages[i] = string(j.Result), j.ErrorCode, j.ErrorMessage
 		attempts[i], maxAttempts[i] = int32(j.Attempts), int32(j.MaxAttempts)
-		// An inline job is created, run and updated at one instant:
-		// formatted once.
-		created[i] = T(j.CreatedAt)
-		runAt[i], updated[i] = sameT(j.RunAt, j.CreatedAt, created[i]), sameT(j.UpdatedAt, j.CreatedAt, created[i])
+		runAt[i], created[i], updated[i] = j.times()
 	}
 	m := len(l.events)
 	var (
@@ -146,12 +142,4 @@ func (l *laterRows) insert(ctx context.Context, q Q, t *writeTx) error {
 	}
 	t.headsWritten = true
 	return nil
-}
-
-// sameT is T(t), given that T(u) is tu.
-func sameT(t, u time.Time, tu string) string {
-	if t.Equal(u) {
-		return tu
-	}
-	return T(t)
 }
